@@ -1,0 +1,131 @@
+"""Entry points: a capture-history table in, an :class:`EstimationResult` out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kirok.estimation.histories import CaptureHistories
+from kirok.estimation.loglinear import (
+    ModelFit,
+    fit_chao,
+    fit_models,
+    model_average,
+    profile_interval,
+    rank_models,
+    table_warnings,
+)
+from kirok.estimation.models import hierarchical_models, parse_model
+from kirok.estimation.result import EstimationResult
+
+SELECTIONS = ("best-bic", "best-aic")
+
+
+def estimate_loglinear(
+    histories: CaptureHistories,
+    model: str = "best-bic",
+    top: int = 10,
+    include_ranking: bool = False,
+    level: float = 0.95,
+) -> EstimationResult:
+    """Fit all hierarchical models, pick one (best BIC by default) and report it honestly.
+
+    Besides the chosen model the result holds a sensitivity table (the ``top`` models by the
+    criterion, each with its profile interval), the model average, the independence model (Mt)
+    and the Chao lower bound, so a reader sees how much the number depends on the model.
+    """
+    criterion = "aic" if model == "best-aic" else "bic"
+    fits = fit_models(histories)
+    ranked = rank_models(fits, criterion)
+    notes = table_warnings(histories)
+    by_name = {f.name: f for f in fits}
+    if model in SELECTIONS:
+        chosen = ranked[0]
+        if not chosen.converged or chosen.boundary:
+            notes.append("no model has a finite maximum-likelihood estimate")
+    else:
+        parsed = parse_model(model, histories.n_lists)
+        chosen = by_name[parsed.name]
+    if not chosen.converged:
+        notes.append(f"model {chosen.name}: the fit did not converge")
+    if chosen.boundary:
+        notes.append(
+            f"model {chosen.name}: the maximum-likelihood estimate does not exist (an empty "
+            "pattern is fitted at zero); its N̂ and interval are not meaningful"
+        )
+    designs = {m.name: m.design() for m in hierarchical_models(histories.n_lists)}
+    interval = profile_interval(histories, designs[chosen.name], chosen.estimate, level)
+    if interval.upper is None:
+        notes.append(
+            f"the upper limit of the {level:.0%} interval lies above 3·N̂ = "
+            f"{interval.upper_limit:.0f}; the data do not bound N from above under this model"
+        )
+    best = ranked[0]
+    gap = getattr(chosen, criterion) - getattr(best, criterion)
+    sensitivity = []
+    for fit in ranked[:top]:
+        row = fit.to_dict()
+        row["delta_" + criterion] = getattr(fit, criterion) - getattr(best, criterion)
+        if fit.converged and not fit.boundary:
+            ci = profile_interval(histories, designs[fit.name], fit.estimate, level)
+            row["ci_lower"], row["ci_upper"] = ci.lower, ci.upper
+        sensitivity.append(row)
+    close = [f for f in ranked[1:top] if getattr(f, criterion) - getattr(best, criterion) < 2.0]
+    spread = [f.estimate for f in [best, *close]]
+    if close and max(spread) > 1.2 * min(spread):
+        notes.append(
+            f"{len(close) + 1} models are within 2 {criterion.upper()} points of the best and "
+            f"their estimates range from {min(spread):,.0f} to {max(spread):,.0f}: "
+            "the choice of model drives the answer"
+        )
+    average = model_average(fits, criterion)
+    independence = by_name[hierarchical_models(histories.n_lists)[0].name]
+    chao, _ = fit_chao(histories)
+    details: dict[str, Any] = {
+        "criterion": criterion,
+        "delta_criterion": gap,
+        "deviance": chosen.deviance,
+        "df": chosen.df,
+        "aic": chosen.aic,
+        "bic": chosen.bic,
+        "profile_mle": interval.mle,
+        "sensitivity": sensitivity,
+        "model_average": {
+            "criterion": average.criterion,
+            "estimate": average.estimate,
+            "se": average.se,
+            "weights": average.weights,
+        },
+        "independence": _summary(independence),
+        "chao_lower_bound": _summary(chao),
+        "n_models": len(fits),
+    }
+    if include_ranking:
+        details["ranking"] = [f.to_dict() for f in ranked]
+    return EstimationResult(
+        method="loglinear",
+        model=chosen.name,
+        n_observed=histories.n_observed,
+        estimate=chosen.estimate,
+        se=chosen.se,
+        ci_lower=interval.lower,
+        ci_upper=interval.upper,
+        ci_level=level,
+        ci_method="profile likelihood (Cormack 1992)",
+        lists=histories.lists,
+        data_sha256=histories.sha256(),
+        settings={"model": model, "criterion": criterion, "top": top, "level": level},
+        details=details,
+        warnings=tuple(notes),
+    )
+
+
+def _summary(fit: ModelFit) -> dict[str, Any]:
+    return {
+        "model": fit.name,
+        "estimate": fit.estimate,
+        "se": fit.se,
+        "deviance": fit.deviance,
+        "df": fit.df,
+        "aic": fit.aic,
+        "bic": fit.bic,
+    }
