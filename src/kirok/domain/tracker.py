@@ -89,7 +89,7 @@ def designations_in_force(
     designations: Iterable[Designation], on: date, *, country: str | None = None
 ) -> list[Designation]:
     """The designation in force on ``on`` for each (country, programme), sorted by programme."""
-    result = []
+    result: list[Designation] = []
     for (ctry, _program), periods in designation_timeline(designations).items():
         if country is not None and ctry != country.upper():
             continue
