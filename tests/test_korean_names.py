@@ -138,8 +138,11 @@ def test_given_key_is_invariant_to_system_and_spacing() -> None:
     assert given_key("Yong Ho") != given_key("Yong Nam")
 
 
+NAMES = ["김정일", "리설주", "박근혜", "최룡해", "현송월", "김옥균", "이명박"]
+
+
 @pytest.mark.parametrize("system", SYSTEMS)
-@pytest.mark.parametrize("name", ["김정일", "리설주", "박근혜", "최룡해", "현송월", "김옥균", "이명박"])
+@pytest.mark.parametrize("name", NAMES)
 def test_every_romanization_of_a_name_has_the_hangul_keys(name: str, system: str) -> None:
     family, given_name = split_name(name)
     fam, giv = romanize_name(family, given_name, system)
