@@ -308,4 +308,4 @@ def _render_after(syl: Syllable, system: System, prev_final: str) -> str:
 def _check(system: str) -> System:
     if system not in SYSTEMS:
         raise ValueError(f"unknown romanization system {system!r}; expected one of {SYSTEMS}")
-    return system  # type: ignore[return-value]
+    return system
