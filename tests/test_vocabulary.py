@@ -167,6 +167,12 @@ FULLY_TRANSLATED = [
     "violation_status",
     "reliability",
     "types_of_dates",
+    "methods_of_violence",
+    "status_as_victim",
+    "types_of_chain_of_events",
+    "types_of_source_material",
+    "types_of_relationships",
+    "whereabouts",
 ]
 
 # Branches of types_of_acts that North Korea documentation needs, by their ESF/local ids.
@@ -236,6 +242,14 @@ def test_local_terms(vocabs: dict[str, Vocabulary]) -> None:
     ]
 
 
+def test_nk_local_methods_and_statuses(vocabs: dict[str, Vocabulary]) -> None:
+    methods = vocabs["methods_of_violence"]
+    assert "L5-PIGEON-TORTURE" in methods.descendant_ids("03000000000005")
+    assert methods.find("비둘기 고문")[0].id == "L5-PIGEON-TORTURE"
+    status = vocabs["status_as_victim"]
+    assert status.label("L25-FORCIBLY-REPATRIATED", "ko") == "강제북송됨"
+
+
 def test_term_lists_summarise_every_vocabulary(vocabs: dict[str, Vocabulary]) -> None:
     lists = term_lists()
     assert [entry.name for entry in lists] == list(vocabs)
@@ -243,7 +257,7 @@ def test_term_lists_summarise_every_vocabulary(vocabs: dict[str, Vocabulary]) ->
     acts = next(entry for entry in lists if entry.name == "types_of_acts")
     assert acts.terms == len(vocabs["types_of_acts"])
     assert acts.local_terms == sum(1 for t in vocabs["types_of_acts"] if t.local)
-    assert sum(entry.korean_labels for entry in lists) >= 570
+    assert sum(entry.korean_labels for entry in lists) >= 800
 
 
 def test_loader_is_cached_and_terms_are_hashable() -> None:
