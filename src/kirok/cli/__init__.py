@@ -28,6 +28,7 @@ def _root() -> None:
 _GROUPS = (
     "kirok.cli.core",
     "kirok.cli.estimate",
+    "kirok.cli.io",
     "kirok.cli.link",
 )
 

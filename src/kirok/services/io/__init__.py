@@ -1,0 +1,1 @@
+"""Bulk import and export: readers, mappings, conversion, writers, exchange packages."""
