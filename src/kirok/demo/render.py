@@ -67,7 +67,10 @@ def typo(rng: np.random.Generator, text: str) -> str:
         return text[:i] + text[i + 1] + text[i] + text[i + 2 :]
     if kind == 0:
         return text[:i] + text[i + 1 :]
-    return text[:i] + text[i].lower() + text[i:]
+    letter = text[i]
+    upper_word = letter.isupper() and (text[i + 1 : i + 2] + text[i - 1]).isupper()
+    double = letter if letter.islower() or upper_word else letter.lower()
+    return text[: i + 1] + double + text[i + 1 :]
 
 
 def romanize_given(syllables: str, system: str, *, joiner: str = "-") -> str:
