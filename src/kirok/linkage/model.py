@@ -1,0 +1,240 @@
+"""The kirok linkage model: a Splink (Fellegi–Sunter) settings dictionary with fixed priors.
+
+The model is written once, in DuckDB's SQL, and translated for Spark by :func:`for_dialect`, so
+one model JSON (trained on either engine) runs on both. Every comparison level starts with
+hand-set m and u probabilities (the *priors*, see ``docs/explanation/linkage.md``); training
+replaces them where the data can say more, and when it cannot — an NGO's list of fifty names —
+the priors alone score the pairs.
+
+Comparisons (each ends in an ``else`` level):
+
+* ``surname``: as written (TF) / same surname class (TF) / same name via alias or swapped order /
+  Jaro–Winkler ≥ 0.88 on the romanization-invariant key.
+* ``given``: as written (TF) / same given-name key (TF) / alias or swapped order / JW ≥ 0.92 /
+  JW ≥ 0.80 on the key.
+* ``birth``: same full date / same year / ±1 / ±3 / ±5 years.
+* ``sex``, ``birth_place`` (place key, JW ≥ 0.90), and optional extra text columns.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import re
+from collections.abc import Sequence
+from typing import Any
+
+Level = dict[str, Any]
+Settings = dict[str, Any]
+
+# Probability that two records of a small list are the same person, before any comparison:
+# assumes about one record in five has a duplicate (see prior_lambda).
+SMALL_INPUT_DUPLICATE_SHARE = 0.2
+
+
+def _null(*cols: str) -> Level:
+    cond = " OR ".join(f'"{c}_l" IS NULL OR "{c}_r" IS NULL' for c in cols)
+    return {"sql_condition": cond, "label_for_charts": "missing", "is_null_level": True}
+
+
+def _level(
+    cond: str, label: str, m: float, u: float, tf: str | None = None, tf_weight: float = 1.0
+) -> Level:
+    level: Level = {
+        "sql_condition": cond,
+        "label_for_charts": label,
+        "m_probability": m,
+        "u_probability": u,
+    }
+    if tf is not None:
+        level["tf_adjustment_column"] = tf
+        level["tf_adjustment_weight"] = tf_weight
+    return level
+
+
+def _else(m: float, u: float) -> Level:
+    return {"sql_condition": "ELSE", "label_for_charts": "else", "m_probability": m,
+            "u_probability": u}  # fmt: skip
+
+
+def _eq(col: str) -> str:
+    return f'"{col}_l" = "{col}_r"'
+
+
+def _jw(col: str, threshold: float) -> str:
+    return f'jaro_winkler_similarity("{col}_l", "{col}_r") >= {threshold}'
+
+
+_OVERLAP = 'array_length(list_intersect("name_keys_l", "name_keys_r")) >= 1'
+
+
+def _comparisons(tf: bool, extra_columns: Sequence[str]) -> list[dict[str, Any]]:
+    sur_tf = "sur_raw" if tf else None
+    cls_tf = "surname_cls" if tf else None
+    giv_tf = "given_raw" if tf else None
+    key_tf = "given_k" if tf else None
+    comparisons: list[dict[str, Any]] = [
+        {
+            "output_column_name": "surname",
+            "comparison_description": "family name: as written, class, alias/swap, fuzzy",
+            "comparison_levels": [
+                _null("surname_cls"),
+                _level(_eq("sur_raw"), "as written", 0.70, 0.05, sur_tf),
+                _level(_eq("surname_cls"), "same surname class", 0.24, 0.03, cls_tf),
+                _level(_OVERLAP, "alias or swapped order", 0.02, 0.002),
+                _level(_jw("sur_key", 0.88), "similar key", 0.02, 0.02),
+                _else(0.02, 0.898),
+            ],
+        },
+        {
+            "output_column_name": "given",
+            "comparison_description": "given name: as written, key, alias/swap, fuzzy key",
+            "comparison_levels": [
+                _null("given_k"),
+                _level(_eq("given_raw"), "as written", 0.60, 0.0005, giv_tf),
+                _level(_eq("given_k"), "same given-name key", 0.28, 0.001, key_tf),
+                _level(_OVERLAP, "alias or swapped order", 0.04, 0.0002),
+                _level(_jw("given_k", 0.92), "key JW >= 0.92", 0.04, 0.004),
+                _level(_jw("given_k", 0.80), "key JW >= 0.80", 0.02, 0.05),
+                _else(0.02, 0.9443),
+            ],
+        },
+        {
+            "output_column_name": "birth",
+            "comparison_description": "birth date: full date, then year distance",
+            "comparison_levels": [
+                _null("birth_year"),
+                _level(_eq("birth_full"), "same date", 0.55, 0.0003),
+                _level(_eq("birth_year"), "same year", 0.25, 0.03),
+                _level('abs("birth_year_l" - "birth_year_r") <= 1', "±1 year", 0.10, 0.05),
+                _level('abs("birth_year_l" - "birth_year_r") <= 3', "±3 years", 0.05, 0.09),
+                _level('abs("birth_year_l" - "birth_year_r") <= 5', "±5 years", 0.03, 0.08),
+                _else(0.02, 0.7497),
+            ],
+        },
+        {
+            "output_column_name": "sex",
+            "comparison_description": "sex",
+            "comparison_levels": [
+                _null("sex_norm"),
+                _level(_eq("sex_norm"), "same", 0.97, 0.5),
+                _else(0.03, 0.5),
+            ],
+        },
+        {
+            "output_column_name": "birth_place",
+            "comparison_description": "birth place key",
+            "comparison_levels": [
+                _null("place_key"),
+                _level(_eq("place_key"), "same", 0.70, 0.05),
+                _level(_jw("place_key", 0.90), "similar", 0.10, 0.05),
+                _else(0.20, 0.90),
+            ],
+        },
+    ]
+    for name in extra_columns:
+        col = f"x_{name}"
+        comparisons.append(
+            {
+                "output_column_name": col,
+                "comparison_description": f"extra column {name}",
+                "comparison_levels": [
+                    _null(col),
+                    _level(_eq(col), "same", 0.80, 0.01, col if tf else None),
+                    _level(_jw(col, 0.90), "similar", 0.12, 0.03),
+                    _else(0.08, 0.96),
+                ],
+            }
+        )
+    return comparisons
+
+
+BLOCKING_RULES: tuple[dict[str, Any], ...] = (
+    {"blocking_rule": 'l."surname_cls" = r."surname_cls" AND l."given_k" = r."given_k"'},
+    {"blocking_rule": 'l."given_k" = r."given_k" AND l."birth_year" = r."birth_year"'},
+    {"blocking_rule": 'l."surname_cls" = r."surname_cls" AND l."birth_full" = r."birth_full"'},
+    {
+        "blocking_rule": 'l."birth_full" = r."birth_full" '
+        'AND substr(l."given_k", 1, 2) = substr(r."given_k", 1, 2)'
+    },
+    {
+        "blocking_rule": 'l."surname_cls" = r."surname_cls" AND l."birth_year" = r."birth_year" '
+        'AND substr(l."given_k", 1, 2) = substr(r."given_k", 1, 2)'
+    },
+    {"blocking_rule": 'l."name_keys" = r."name_keys"', "arrays_to_explode": ["name_keys"]},
+)
+
+
+def prior_lambda(n_records: int, duplicate_share: float = SMALL_INPUT_DUPLICATE_SHARE) -> float:
+    """Prior probability that two random records match: duplicates ≈ share·n/2 of n(n−1)/2 pairs."""
+    if n_records < 2:
+        return 0.5
+    return min(0.5, duplicate_share / (n_records - 1))
+
+
+def build_settings(
+    n_records: int,
+    *,
+    link_type: str = "dedupe_only",
+    tf: bool = True,
+    extra_columns: Sequence[str] = (),
+) -> Settings:
+    """The model with its priors, in DuckDB SQL (see :func:`for_dialect`)."""
+    return {
+        "link_type": link_type,
+        "unique_id_column_name": "unique_id",
+        "probability_two_random_records_match": prior_lambda(n_records),
+        "comparisons": _comparisons(tf, extra_columns),
+        "blocking_rules_to_generate_predictions": [dict(b) for b in BLOCKING_RULES],
+        "retain_matching_columns": True,
+        "retain_intermediate_calculation_columns": True,
+        "em_convergence": 0.001,
+        "max_iterations": 25,
+    }
+
+
+_TO_SPARK = (
+    (re.compile(r"jaro_winkler_similarity\("), "jaro_winkler("),
+    (re.compile(r"array_length\(list_intersect\("), "size(array_intersect("),
+)
+
+
+def for_dialect(settings: Settings, dialect: str) -> Settings:
+    """The same model with its SQL written for ``duckdb`` or ``spark``; parameters untouched."""
+    out = copy.deepcopy(settings)
+    out.pop("sql_dialect", None)
+    if dialect == "duckdb":
+        return _rewrite(out, ((re.compile(r"\bjaro_winkler\("), "jaro_winkler_similarity("),
+                              (re.compile(r"size\(array_intersect\("),
+                               "array_length(list_intersect(")))  # fmt: skip
+    if dialect == "spark":
+        return _rewrite(out, _TO_SPARK)
+    raise ValueError(f"unknown engine {dialect!r}")
+
+
+def _rewrite(settings: Settings, rules: Sequence[tuple[re.Pattern[str], str]]) -> Settings:
+    def fix(sql: str) -> str:
+        for pattern, repl in rules:
+            sql = pattern.sub(repl, sql)
+        return sql
+
+    for comparison in settings.get("comparisons", []):
+        for level in comparison["comparison_levels"]:
+            level["sql_condition"] = fix(level["sql_condition"])
+    for rule in settings.get("blocking_rules_to_generate_predictions", []):
+        rule["blocking_rule"] = fix(rule["blocking_rule"])
+        rule.pop("sql_dialect", None)
+    return settings
+
+
+def neutral(settings: Settings) -> Settings:
+    """A model dict as saved by Splink, stripped of its dialect (stored in DuckDB SQL)."""
+    return for_dialect(settings, "duckdb")
+
+
+def level_weight(level: Level) -> float:
+    """log2(m/u) of a level, for explanations; NaN for a null level."""
+    m, u = level.get("m_probability"), level.get("u_probability")
+    if not m or not u:
+        return math.nan
+    return math.log2(float(m) / float(u))

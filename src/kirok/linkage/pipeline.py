@@ -1,0 +1,221 @@
+"""Link records end to end: derive keys, train (or use priors), predict, cluster with decisions.
+
+:func:`link_records` is the entry point for services and the CLI. It takes the records as a
+DataFrame following the ``kirok link dedupe`` contract and the people's decisions, and returns
+clusters, the scored pairs with the weight of each comparison, and the review queue.
+
+When the input is small (fewer than ``small_input`` records, default 1,000) the model is not
+trained: EM on a few hundred pairs over-fits and random-sampling u estimates are noise, so the
+hand-set priors of :mod:`kirok.linkage.model` score the pairs, without term-frequency
+adjustment (a name repeated in a 50-name list is frequent *because* it is duplicated).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from kirok.linkage.decisions import Clustering, Decision, Pair, ScoredPair, cluster
+from kirok.linkage.engines import make_api
+from kirok.linkage.model import Settings, build_settings, for_dialect, neutral
+from kirok.linkage.prepare import prepare
+
+log = logging.getLogger(__name__)
+Progress = Callable[[str], None]
+
+DEFAULT_THRESHOLD = 0.99
+DEFAULT_REVIEW_FLOOR = 0.80
+SMALL_INPUT = 1000
+
+
+@dataclass
+class LinkageResult:
+    clustering: Clustering
+    pairs: list[ScoredPair]
+    model: Settings  # trained model, DuckDB SQL; run it on any engine with ``model=``
+    trained: bool
+    n_records: int
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def clusters(self) -> dict[str, str]:
+        return self.clustering.clusters
+
+    @property
+    def review(self) -> list[ScoredPair]:
+        return self.clustering.review
+
+
+def _noop(_: str) -> None:
+    return None
+
+
+def _train(linker: Any, n: int, has_full_dates: bool) -> None:
+    from splink import block_on
+
+    max_pairs = float(min(2_000_000, max(n * (n - 1) // 2, 1)))
+    try:
+        linker.training.estimate_probability_two_random_records_match(
+            [block_on("surname_cls", "given_k", "birth_full" if has_full_dates else "birth_year")],
+            recall=0.7,
+        )
+    except Exception:  # noqa: BLE001 - keep the prior λ when the data cannot estimate it
+        log.warning("kept the prior probability that two records match", exc_info=True)
+    linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=42)
+    sessions = [
+        block_on("surname_cls", "given_k"),
+        block_on("birth_full") if has_full_dates else block_on("birth_year", "sex_norm"),
+    ]
+    for rule in sessions:
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                rule, max_pairs=2_000_000.0
+            )
+        except Exception:  # noqa: BLE001 - a comparison keeps its priors if EM cannot run
+            log.warning("EM session failed; priors kept", exc_info=True)
+
+
+def _labels(settings: Settings) -> dict[str, dict[int, str]]:
+    out: dict[str, dict[int, str]] = {}
+    for comp in settings["comparisons"]:
+        levels = [lv for lv in comp["comparison_levels"] if not lv.get("is_null_level")]
+        names = {len(levels) - 1 - i: str(lv.get("label_for_charts", i)) for i, lv in
+                 enumerate(levels)}  # fmt: skip
+        names[-1] = "missing"
+        out[comp["output_column_name"]] = names
+    return out
+
+
+def _num(value: object) -> float:
+    if value is None:
+        return 0.0
+    number = float(value)  # type: ignore[arg-type]
+    return 0.0 if math.isnan(number) else number
+
+
+def _scored_pairs(df: pd.DataFrame, settings: Settings) -> list[ScoredPair]:
+    labels = _labels(settings)
+    names = list(labels)
+    out: list[ScoredPair] = []
+    cols = set(df.columns)
+    for row in df.to_dict("records"):
+        weights: dict[str, float] = {}
+        levels: dict[str, str] = {}
+        for name in names:
+            weight = _num(row.get(f"mw_{name}"))
+            tf_col = f"mw_tf_adj_{name}"
+            if tf_col in cols:
+                weight += _num(row.get(tf_col))
+            weights[name] = weight
+            gamma = row.get(f"gamma_{name}")
+            levels[name] = labels[name].get(int(gamma), "?") if gamma is not None else "?"
+        out.append(
+            ScoredPair(
+                id_l=str(row["unique_id_l"]),
+                id_r=str(row["unique_id_r"]),
+                match_probability=float(row["match_probability"]),
+                match_weight=float(row["match_weight"]),
+                weights=weights,
+                levels=levels,
+            )
+        )
+    return out
+
+
+def score(
+    frames: Sequence[pd.DataFrame],
+    *,
+    engine: str = "duckdb",
+    model: Settings | None = None,
+    train: bool | None = None,
+    keep_above: float = DEFAULT_REVIEW_FLOOR,
+    extra_columns: Sequence[str] = (),
+    spark: Any | None = None,
+    small_input: int = SMALL_INPUT,
+    progress: Progress = _noop,
+) -> tuple[list[ScoredPair], Settings, bool, dict[str, float]]:
+    """Score candidate pairs among (one frame) or between (several frames) record sets."""
+    from splink import Linker
+
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    progress("deriving name keys")
+    prepared = [prepare(f, extra_columns) for f in frames]
+    n = sum(len(p) for p in prepared)
+    link_type = "dedupe_only" if len(prepared) == 1 else "link_only"
+    timings["prepare"] = time.perf_counter() - t0
+
+    if model is None:
+        do_train = n >= small_input if train is None else train
+        settings = build_settings(n, link_type=link_type, tf=do_train, extra_columns=extra_columns)
+    else:
+        do_train = bool(train)
+        settings = dict(model)
+        settings["link_type"] = link_type
+    api = make_api(engine, spark)
+    tables = [api.register(p) for p in prepared]
+    linker = Linker(
+        tables if len(tables) > 1 else tables[0],
+        for_dialect(settings, engine),
+        log_level=logging.WARNING,
+    )
+    if do_train:
+        t1 = time.perf_counter()
+        progress("training the model")
+        full_dates = sum(int(p["birth_full"].notna().sum()) for p in prepared)
+        _train(linker, n, has_full_dates=full_dates >= 0.3 * n)
+        timings["train"] = time.perf_counter() - t1
+    t2 = time.perf_counter()
+    progress("scoring candidate pairs")
+    predictions = linker.inference.predict(
+        threshold_match_probability=keep_above, warning_mode="never"
+    )
+    df = predictions.as_pandas_dataframe()  # type: ignore[no-untyped-call]
+    trained_model = neutral(linker.misc.save_model_to_json())
+    pairs = _scored_pairs(df, trained_model)
+    timings["predict"] = time.perf_counter() - t2
+    return pairs, trained_model, do_train, timings
+
+
+def link_records(
+    records: pd.DataFrame,
+    decisions: Mapping[Pair, Decision | str] | None = None,
+    *,
+    engine: str = "duckdb",
+    threshold: float = DEFAULT_THRESHOLD,
+    review_floor: float = DEFAULT_REVIEW_FLOOR,
+    model: Settings | None = None,
+    train: bool | None = None,
+    extra_columns: Sequence[str] = (),
+    spark: Any | None = None,
+    small_input: int = SMALL_INPUT,
+    progress: Progress = _noop,
+) -> LinkageResult:
+    """Deduplicate records: clusters for every record, scored pairs, review queue.
+
+    ``decisions`` maps (record_id, record_id) to ``same``, ``different`` or ``unsure`` and is
+    honoured exactly as :func:`kirok.linkage.decisions.cluster` describes.
+    """
+    pairs, trained_model, trained, timings = score(
+        [records],
+        engine=engine,
+        model=model,
+        train=train,
+        keep_above=review_floor,
+        extra_columns=extra_columns,
+        spark=spark,
+        small_input=small_input,
+        progress=progress,
+    )
+    t = time.perf_counter()
+    progress("clustering")
+    ids = [str(v).strip() for v in records["record_id"].tolist()]
+    clustering = cluster(ids, pairs, decisions, threshold=threshold, review_floor=review_floor)
+    timings["cluster"] = time.perf_counter() - t
+    return LinkageResult(clustering, pairs, trained_model, trained, len(ids), timings)
