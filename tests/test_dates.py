@@ -32,6 +32,17 @@ D = date
         ("../2005", date.min, D(2005, 12, 31), False, False),
         ("2003/..", D(2003, 1, 1), date.max, False, False),
         ("2003?/..", D(2003, 1, 1), date.max, False, True),
+        ("2004-21", D(2004, 3, 1), D(2004, 5, 31), False, False),
+        ("2004-22", D(2004, 6, 1), D(2004, 8, 31), False, False),
+        ("2004-23", D(2004, 9, 1), D(2004, 11, 30), False, False),
+        ("2003-24", D(2003, 12, 1), D(2004, 2, 29), False, False),
+        ("2004-21~", D(2003, 12, 1), D(2004, 8, 31), True, False),
+        ("199X", D(1990, 1, 1), D(1999, 12, 31), False, False),
+        ("199X~", D(1980, 1, 1), D(2009, 12, 31), True, False),
+        ("19XX?", D(1900, 1, 1), D(1999, 12, 31), False, True),
+        ("000X", date.min, D(9, 12, 31), False, False),
+        ("199X/2003-22", D(1990, 1, 1), D(2003, 8, 31), False, False),
+        ("9999-24", D(9999, 12, 1), date.max, False, False),
         ("0001~", date.min, D(2, 12, 31), True, False),
         ("9999-12~", D(9999, 11, 1), date.max, True, False),
     ],
@@ -74,6 +85,13 @@ def test_surrounding_whitespace_is_ignored() -> None:
         "spring 1997",
         "1997-05-17T10:00",
         "１９９７",
+        "2004-25",
+        "2004-20",
+        "2004-21-05",
+        "199X-05",
+        "1X9X",
+        "199x",
+        "X999",
     ],
 )
 def test_invalid_text_is_rejected_and_quoted(text: str) -> None:
@@ -131,10 +149,16 @@ QUALIFIERS = st.sampled_from(["", "~", "?", "%"])
 @st.composite
 def single_texts(draw: st.DrawFn) -> str:
     year = draw(st.integers(1, 9999))
-    precision = draw(st.sampled_from(["year", "month", "day"]))
+    precision = draw(st.sampled_from(["year", "month", "day", "season", "decade", "century"]))
     qualifier = draw(QUALIFIERS)
     if precision == "year":
         return f"{year:04d}{qualifier}"
+    if precision == "decade":
+        return f"{year // 10:03d}X{qualifier}"
+    if precision == "century":
+        return f"{year // 100:02d}XX{qualifier}"
+    if precision == "season":
+        return f"{year:04d}-{draw(st.integers(21, 24))}{qualifier}"
     month = draw(st.integers(1, 12))
     if precision == "month":
         return f"{year:04d}-{month:02d}{qualifier}"
@@ -162,15 +186,31 @@ dates = edtf_texts().map(parse_date)
 
 def _year_bounds(single: str) -> tuple[int, int]:
     """Calendar years a single EDTF text can reach, computed from the text alone."""
-    year = int(single[:4])
-    if not single.endswith(("~", "%")):
+    body = single.rstrip("~?%")
+    approx = single.endswith(("~", "%"))
+    if "X" in body:
+        width = 10 ** body.count("X")
+        lo, hi = int(body.replace("X", "0")), int(body.replace("X", "9"))
+        if approx:
+            lo, hi = lo - width, hi + width
+        return max(lo, 1), min(hi, 9999)
+    year = int(body[:4])
+    if len(body) == 4:
+        return (year - 1, year + 1) if approx else (year, year)
+    code = int(body[5:7])
+    if len(body) == 7 and code > 12:  # season: months first..first+2 (+-3 when approximate)
+        first = year * 12 + {21: 2, 22: 5, 23: 8, 24: 11}[code]
+        last = first + 2
+        if approx:
+            first, last = first - 3, last + 3
+        return max(first // 12, 1), min(last // 12, 9999)
+    if len(body) == 7:
+        if not approx:
+            return year, year
+        return (year - 1 if code == 1 else year), (year + 1 if code == 12 else year)
+    if not approx:
         return year, year
-    if len(single.rstrip("~?%")) == 4:
-        return year - 1, year + 1
-    month = int(single[5:7])
-    if len(single.rstrip("~?%")) == 7:
-        return (year - 1 if month == 1 else year), (year + 1 if month == 12 else year)
-    day = date(year, month, int(single[8:10]))
+    day = date(year, code, int(body[8:10]))
     week = timedelta(days=7)
     lo = (day - week).year if day - date.min >= week else 1
     hi = (day + week).year if date.max - day >= week else 9999

@@ -16,6 +16,10 @@ text               meaning                                  range
 ``2004~``          approximately 2004                       2003-01-01 .. 2005-12-31
 ``2004-05~``       approximately May 2004                   2004-04-01 .. 2004-06-30
 ``2004-05-17~``    approximately 17 May 2004                2004-05-10 .. 2004-05-24
+``2004-21``        spring 2004 (seasons 21-24)              2004-03-01 .. 2004-05-31
+``2004-24``        winter 2004/05                           2004-12-01 .. 2005-02-28
+``199X``           some year in the 1990s                   1990-01-01 .. 1999-12-31
+``19XX``           some year in the 1900s                   1900-01-01 .. 1999-12-31
 ``2004?``          2004, but the source is unsure           2004-01-01 .. 2004-12-31
 ``2004%``          approximate and uncertain                as ``2004~``
 ``2003/2005``      an interval                              2003-01-01 .. 2005-12-31
@@ -23,8 +27,8 @@ text               meaning                                  range
 ``2003/..``        open end: 2003 or later                  2003-01-01 .. 9999-12-31
 =================  =======================================  ==============================
 
-``~`` widens the range by one unit of the stated precision (a year, a month), and by seven days
-for a day. ``?`` does not widen it: it flags doubt about the source, not vagueness of the value.
+``~`` widens the range by one unit of the stated precision on each side (a year, a month, a
+season, a decade, a century), and by seven days for a day. ``?`` does not widen it: it flags doubt about the source, not vagueness of the value.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from typing import Final
 
 __all__ = [
     "APPROXIMATE_DAY_WIDENING",
+    "SEASONS",
     "DateParseError",
     "UncertainDate",
     "overlaps",
@@ -49,8 +54,11 @@ APPROXIMATE_DAY_WIDENING: Final = timedelta(days=7)
 OPEN: Final = ".."
 
 _SINGLE = re.compile(
-    r"(?P<year>[0-9]{4})(?:-(?P<month>[0-9]{2})(?:-(?P<day>[0-9]{2}))?)?(?P<qual>[~?%])?"
+    r"(?P<year>[0-9]{4}|[0-9]{3}X|[0-9]{2}XX)"
+    r"(?:-(?P<month>[0-9]{2})(?:-(?P<day>[0-9]{2}))?)?(?P<qual>[~?%])?"
 )
+#: EDTF level-1 seasons (northern hemisphere): code -> first month; each lasts three months.
+SEASONS: Final = {21: 3, 22: 6, 23: 9, 24: 12}
 
 
 class DateParseError(ValueError):
@@ -114,9 +122,16 @@ class _Part:
     uncertain: bool
 
 
-def _add_months(year: int, month: int, delta: int) -> tuple[int, int]:
-    index = year * 12 + (month - 1) + delta
-    return index // 12, index % 12 + 1
+def _first_day(month_index: int) -> date:
+    year, month = divmod(month_index, 12)
+    return date.min if year < 1 else date(year, month + 1, 1)
+
+
+def _last_day(month_index: int) -> date:
+    year, month = divmod(month_index, 12)
+    if year > 9999:
+        return date.max
+    return date(year, month + 1, calendar.monthrange(year, month + 1)[1])
 
 
 def _clamp_shift(day: date, delta: timedelta) -> date:
@@ -126,45 +141,37 @@ def _clamp_shift(day: date, delta: timedelta) -> date:
         return date.max if delta > timedelta(0) else date.min
 
 
+_FORMS = (
+    "YYYY, YYYX, YYXX, YYYY-MM, YYYY-SS (season 21-24) or YYYY-MM-DD, with an optional ~, ? or %"
+)
+
+
 def _parse_part(whole: str, text: str) -> _Part:
     match = _SINGLE.fullmatch(text)
     if match is None:
-        raise DateParseError(
-            whole, f"{text!r} is not YYYY, YYYY-MM or YYYY-MM-DD with an optional ~, ? or %"
-        )
-    year = int(match["year"])
-    if year == 0:
-        raise DateParseError(whole, "year 0000 is outside the supported range 0001-9999")
+        raise DateParseError(whole, f"{text!r} is not {_FORMS}")
     qual = match["qual"] or ""
     approximate = qual in ("~", "%")
     uncertain = qual in ("?", "%")
-    if match["month"] is None:
-        earliest, latest = date(year, 1, 1), date(year, 12, 31)
-        if approximate:
-            earliest = date(year - 1, 1, 1) if year > 1 else date.min
-            latest = date(year + 1, 12, 31) if year < 9999 else date.max
-        return _Part(text, earliest, latest, approximate, uncertain)
-    month = int(match["month"])
-    if not 1 <= month <= 12:
-        raise DateParseError(whole, f"month {match['month']} is not between 01 and 12")
-    if match["day"] is None:
-        lo_y, lo_m = (year, month)
-        hi_y, hi_m = (year, month)
-        if approximate:
-            lo_y, lo_m = _add_months(year, month, -1)
-            hi_y, hi_m = _add_months(year, month, 1)
-        earliest = date(lo_y, lo_m, 1) if lo_y >= 1 else date.min
-        if hi_y > 9999:
-            latest = date.max
-        else:
-            latest = date(hi_y, hi_m, calendar.monthrange(hi_y, hi_m)[1])
-        return _Part(text, earliest, latest, approximate, uncertain)
-    day = int(match["day"])
-    last = calendar.monthrange(year, month)[1]
-    if not 1 <= day <= last:
-        raise DateParseError(whole, f"day {match['day']} does not exist in {year:04d}-{month:02d}")
-    exact = date(year, month, day)
-    if approximate:
+    year_text: str = match["year"]
+    unspecified = year_text.count("X")
+    year = int(year_text.replace("X", "0"))
+    if year == 0 and not unspecified:
+        raise DateParseError(whole, "year 0000 is outside the supported range 0001-9999")
+    if unspecified and match["month"] is not None:
+        raise DateParseError(whole, f"{year_text} (unspecified digits) cannot take a month")
+
+    if match["day"] is not None:
+        month, day = int(match["month"]), int(match["day"])
+        if not 1 <= month <= 12:
+            raise DateParseError(whole, f"month {match['month']} is not between 01 and 12")
+        if not 1 <= day <= calendar.monthrange(year, month)[1]:
+            raise DateParseError(
+                whole, f"day {match['day']} does not exist in {year:04d}-{month:02d}"
+            )
+        exact = date(year, month, day)
+        if not approximate:
+            return _Part(text, exact, exact, approximate, uncertain)
         return _Part(
             text,
             _clamp_shift(exact, -APPROXIMATE_DAY_WIDENING),
@@ -172,7 +179,23 @@ def _parse_part(whole: str, text: str) -> _Part:
             approximate,
             uncertain,
         )
-    return _Part(text, exact, exact, approximate, uncertain)
+
+    # Spans in months since year 0: [first, last] and the unit "~" widens by on each side.
+    if match["month"] is None:
+        unit = 12 * 10**unspecified  # a year, a decade (199X) or a century (19XX)
+        first, last = year * 12, year * 12 + unit - 1
+    else:
+        code = int(match["month"])
+        if 1 <= code <= 12:
+            unit, first = 1, year * 12 + code - 1
+        elif code in SEASONS:
+            unit, first = 3, year * 12 + SEASONS[code] - 1
+        else:
+            raise DateParseError(whole, f"month {match['month']} is not 01-12 or a season 21-24")
+        last = first + unit - 1
+    if approximate:
+        first, last = first - unit, last + unit
+    return _Part(text, _first_day(first), _last_day(last), approximate, uncertain)
 
 
 def parse_date(text: str) -> UncertainDate:
