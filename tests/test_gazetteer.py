@@ -154,6 +154,16 @@ def test_must_show_yodok_spellings_find_camp_15_and_the_county(
         ("Liaoning", "CN-LN"),
         ("요령성", "CN-LN"),
         ("Tumen detention center", "CN-JL-TUMEN-DETENTION"),
+        ("Aoji", "KP-NHA-UNDOK"),
+        ("Ŭndŏk", "KP-NHA-UNDOK"),
+        ("Eundeok-gun", "KP-NHA-UNDOK"),
+        ("Daehongdan", "KP-RYA-TAEHONGDAN"),
+        ("Chunggang-gun", "KP-CHA-JUNGGANG"),
+        ("중강", "KP-CHA-JUNGGANG"),
+        ("Byeokdong", "KP-NPY-PYOKTONG"),
+        ("Sakchu", "KP-NPY-SAKJU"),
+        ("삼지연군", "KP-RYA-SAMJIYON"),
+        ("Kimhyŏngjik-kun", "KP-RYA-KIMHYONGJIK"),
     ],
 )
 def test_many_spellings_find_the_place(gaz: Gazetteer, spelling: str, place_id: str) -> None:
