@@ -224,6 +224,7 @@ class Intervention(Record):
     term_field = "intervention_type"
     date_fields = ("date",)
     references = {"intervener_id": "person", "event_id": "event", "victim_id": "person"}
+    text_fields = ("request", "response", "addressee")
 
     intervention_type: str  # ESF list 20
     intervener_id: str | None = None
@@ -319,6 +320,7 @@ class Designation(Record):
 
     kind: ClassVar[str] = "designation"
     term_field = "program"
+    text_fields = ("notes", "status")
 
     program: str  # e.g. "religious_freedom_cpc", "trafficking_tier", "sanctions"
     country: str = Field(min_length=2, max_length=3)
@@ -341,9 +343,10 @@ class Resolution(Record):
     kind: ClassVar[str] = "resolution"
     term_field = "body"
     date_fields = ("adopted_on",)
+    text_fields = ("symbol", "title")
 
     body: str  # e.g. "UNGA", "HRC", "CHR"
-    symbol: str
+    symbol: str | None = None  # empty where the symbol was not confirmed
     title: str | None = None
     session: str | None = None
     adopted_on: str | None = None
@@ -358,6 +361,7 @@ class SanctionEntry(Record):
     term_field = "program"
     date_fields = ("listed_on", "delisted_on")
     references = {"perpetrator_id": "person"}
+    text_fields = ("listed_name", "basis")
 
     program: str
     listed_name: str
@@ -399,6 +403,7 @@ class Statistic(Record):
     kind: ClassVar[str] = "statistic"
     term_field = "series"
     date_fields = ("period",)
+    text_fields = ("label", "series")
 
     series: str
     period: str  # EDTF: "2002", "1999/2001", "../1998"

@@ -1,0 +1,1 @@
+"""Use cases combining domain, store and security; the CLI and the web call only these."""

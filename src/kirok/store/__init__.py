@@ -1,0 +1,1 @@
+"""Storage: one port (``RecordStore``) over SQLite and PostgreSQL (SQLAlchemy 2, Alembic)."""

@@ -1,0 +1,552 @@
+"""The record store: one unit of work per transaction, the same on SQLite and PostgreSQL.
+
+A unit of work writes records, their references, their version snapshots, their search grams and
+blind indexes, and the audit entries describing the change, in one transaction: a crash or an error
+leaves the database exactly as before. Sensitive fields are sealed with the record's own data key
+before they reach SQL; nothing sensitive is ever written in the clear, including the search index.
+"""
+
+from __future__ import annotations
+
+import builtins
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from pydantic import ValidationError
+from sqlalchemy.engine import Connection, Engine
+
+from kirok.domain.dates import DateParseError, parse_date
+from kirok.domain.errors import ConcurrentUpdate, NotFound, RecordProblem
+from kirok.domain.records import Confidentiality, Record, content_fields, record_type, utcnow
+from kirok.store import grams
+from kirok.store.audit_log import append_audit
+from kirok.store.engine import WRITE_OPTION
+from kirok.store.schema import (
+    blind_index,
+    record_refs,
+    record_versions,
+    records,
+    text_grams,
+)
+from kirok.store.sealing import Sealer
+
+# Fields the store keeps in columns of its own rather than in the JSON document.
+_BOOKKEEPING = {"id", "version", "created_by", "created_at", "updated_by", "updated_at"}
+
+
+@dataclass(frozen=True)
+class Version:
+    """One entry of a record's history."""
+
+    version: int
+    action: str
+    changed_by: str | None
+    changed_at: datetime
+    record: Record
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """Filters every list shares: term (expanded to descendants), date overlap, places."""
+
+    kind: str
+    terms: Sequence[str] | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    place_ids: Sequence[str] | None = None
+    confidentiality: Sequence[Confidentiality] | None = None
+    refers_to: str | None = None
+    limit: int = 100
+    offset: int = 0
+
+
+class RecordStore:
+    """Entry point of the storage port. Build one per engine and keyring; it holds no connection."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        sealer: Sealer,
+        sensitive_fields: Mapping[str, frozenset[str]],
+    ) -> None:
+        self.engine = engine
+        self.sealer = sealer
+        self.sensitive_fields = sensitive_fields
+
+    def close(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+
+    def __enter__(self) -> RecordStore:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def write(self, actor: str) -> Iterator[UnitOfWork]:
+        """A writing unit of work: commits when the block ends, rolls back on any error."""
+        with self.engine.connect().execution_options(**{WRITE_OPTION: True}) as connection:
+            with connection.begin():
+                yield UnitOfWork(self, connection, actor)
+
+    @contextmanager
+    def read(self) -> Iterator[UnitOfWork]:
+        with self.engine.connect() as connection:
+            with connection.begin():
+                yield UnitOfWork(self, connection, actor=None)
+
+
+class UnitOfWork:
+    def __init__(self, store: RecordStore, connection: Connection, actor: str | None) -> None:
+        self._store = store
+        self.connection = connection
+        self.actor = actor
+
+    # ---------------------------------------------------------------- writing
+
+    def add(self, record: Record) -> Record:
+        """Store a new record (version 1) and return it with its bookkeeping filled in."""
+        now = utcnow()
+        stored = record.model_copy(
+            update={
+                "version": 1,
+                "created_by": self.actor,
+                "created_at": now,
+                "updated_by": self.actor,
+                "updated_at": now,
+            }
+        )
+        columns = self._columns(stored)
+        self._check_references(stored)
+        self.connection.execute(sa.insert(records).values(id=stored.id, **columns))
+        self._write_derived(stored, columns)
+        self._snapshot(stored, "create", columns)
+        self.audit("create", stored.kind, stored.id, {"version": 1})
+        return stored
+
+    def update(self, record: Record, *, expected_version: int | None = None) -> Record:
+        """Replace a record's content; the previous version stays readable in its history."""
+        current = self._row(record.id)
+        if current.kind != record.kind:
+            raise RecordProblem(record.kind, record.id, None, f"is stored as a {current.kind}")
+        if expected_version is not None and current.version != expected_version:
+            raise ConcurrentUpdate(
+                f"{record.kind} {record.id} is at version {current.version}, "
+                f"not {expected_version}: re-read it and apply the change again"
+            )
+        stored = record.model_copy(
+            update={
+                "version": current.version + 1,
+                "created_by": current.created_by,
+                "created_at": current.created_at,
+                "updated_by": self.actor,
+                "updated_at": utcnow(),
+            }
+        )
+        columns = self._columns(stored)
+        self._check_references(stored)
+        self.connection.execute(
+            sa.update(records).where(records.c.id == stored.id).values(**columns)
+        )
+        for table in (record_refs, text_grams, blind_index):
+            self.connection.execute(sa.delete(table).where(table.c.record_id == stored.id))
+        self._write_derived(stored, columns)
+        self._snapshot(stored, "update", columns)
+        self.audit("update", stored.kind, stored.id, {"version": stored.version})
+        return stored
+
+    def delete(self, record_id: str) -> None:
+        """Mark a record deleted. It disappears from lists and search; its history remains."""
+        record = self.get(record_id)
+        referrers = self.connection.execute(
+            sa.select(record_refs.c.record_id, record_refs.c.field)
+            .join(records, records.c.id == record_refs.c.record_id)
+            .where(record_refs.c.target_id == record_id, records.c.deleted_at.is_(None))
+        ).first()
+        if referrers is not None:
+            raise RecordProblem(
+                record.kind,
+                record_id,
+                None,
+                f"is still referred to by {referrers.record_id} ({referrers.field}); "
+                "delete or change that record first",
+            )
+        version = record.version + 1
+        columns = self._columns(record)
+        now = utcnow()
+        self.connection.execute(
+            sa.update(records)
+            .where(records.c.id == record_id)
+            .values(deleted_at=now, version=version, updated_by=self.actor, updated_at=now)
+        )
+        for table in (text_grams, blind_index):
+            self.connection.execute(sa.delete(table).where(table.c.record_id == record_id))
+        deleted = record.model_copy(update={"version": version, "updated_at": now})
+        self._snapshot(deleted, "delete", columns)
+        self.audit("delete", record.kind, record_id, {"version": version})
+
+    def upsert(self, record: Record) -> tuple[Record, bool]:
+        """Insert, or update the record with the same (kind, source, external_id). True if new."""
+        if record.source is None or record.external_id is None:
+            return self.add(record), True
+        existing_id = self.find_external(record.kind, record.source, record.external_id)
+        if existing_id is None:
+            return self.add(record), True
+        existing = self.get(existing_id)
+        candidate = record.model_copy(update={"id": existing_id})
+        if content_fields(existing) == content_fields(candidate):
+            return existing, False  # re-importing the same data changes nothing
+        return self.update(candidate), False
+
+    def audit(
+        self, action: str, entity: str | None, record_id: str | None, details: Mapping[str, Any]
+    ) -> None:
+        append_audit(self.connection, self.actor, action, entity, record_id, details)
+
+    # ---------------------------------------------------------------- reading
+
+    def get(self, record_id: str, kind: str | None = None) -> Record:
+        row = self._row(record_id)
+        if kind is not None and row.kind != kind:
+            raise NotFound(record_id, kind)
+        return self._record(row)
+
+    def exists(self, record_id: str) -> bool:
+        row = self.connection.execute(
+            sa.select(records.c.id).where(records.c.id == record_id, records.c.deleted_at.is_(None))
+        ).first()
+        return row is not None
+
+    def find_external(self, kind: str, source: str, external_id: str) -> str | None:
+        row = self.connection.execute(
+            sa.select(records.c.id).where(
+                records.c.kind == kind,
+                records.c.source == source,
+                records.c.external_id == external_id,
+                records.c.deleted_at.is_(None),
+            )
+        ).first()
+        return None if row is None else str(row.id)
+
+    def list(self, query: ListQuery) -> list[Record]:
+        statement = self._filtered(query).order_by(records.c.created_at, records.c.id)
+        rows = self.connection.execute(statement.limit(query.limit).offset(query.offset))
+        return [self._record(row) for row in rows]
+
+    def count(self, query: ListQuery) -> int:
+        inner = self._filtered(query).with_only_columns(records.c.id).subquery()
+        return int(self.connection.execute(sa.select(sa.func.count()).select_from(inner)).one()[0])
+
+    def iter_kind(self, kind: str, batch: int = 2000) -> Iterator[Record]:
+        """Every live record of a kind, in batches (for linkage, exports and reports)."""
+        last = ""
+        while True:
+            rows = self.connection.execute(
+                sa.select(records)
+                .where(records.c.kind == kind, records.c.deleted_at.is_(None), records.c.id > last)
+                .order_by(records.c.id)
+                .limit(batch)
+            ).all()
+            if not rows:
+                return
+            for row in rows:
+                yield self._record(row)
+            last = rows[-1].id
+
+    def search(
+        self, text: str, kinds: Sequence[str] | None = None, limit: int = 50
+    ) -> builtins.list[Record]:
+        """Records whose searchable text contains every word of ``text`` (case/accent folded)."""
+        wanted = grams.grams(text)
+        if not wanted:
+            return []
+        digests = {self._gram_digest(g) for g in wanted}
+        matching = (
+            sa.select(text_grams.c.record_id)
+            .where(text_grams.c.gram.in_(digests))
+            .group_by(text_grams.c.record_id)
+            .having(sa.func.count() == len(digests))
+        )
+        statement = sa.select(records).where(
+            records.c.id.in_(matching), records.c.deleted_at.is_(None)
+        )
+        if kinds:
+            statement = statement.where(records.c.kind.in_(kinds))
+        found: builtins.list[Record] = []
+        for row in self.connection.execute(statement.order_by(records.c.id)):
+            record = self._record(row)
+            # The gram index narrows; the decrypted text decides.
+            if grams.matches(text, record.searchable_text()):
+                found.append(record)
+                if len(found) >= limit:
+                    break
+        return found
+
+    def find_by_blind_index(self, field: str, value: str) -> builtins.list[str]:
+        digest = self._store.sealer.blind_index(field, value)
+        rows = self.connection.execute(
+            sa.select(blind_index.c.record_id).where(
+                blind_index.c.field == field, blind_index.c.digest == digest
+            )
+        )
+        return [str(row.record_id) for row in rows]
+
+    def referrers(self, target_id: str, kind: str | None = None) -> builtins.list[Record]:
+        statement = (
+            sa.select(records)
+            .join(record_refs, record_refs.c.record_id == records.c.id)
+            .where(record_refs.c.target_id == target_id, records.c.deleted_at.is_(None))
+        )
+        if kind:
+            statement = statement.where(records.c.kind == kind)
+        return [self._record(row) for row in self.connection.execute(statement.distinct())]
+
+    def history(self, record_id: str) -> builtins.list[Version]:
+        row = self.connection.execute(
+            sa.select(records.c.kind, records.c.wrapped_key).where(records.c.id == record_id)
+        ).first()
+        if row is None:
+            raise NotFound(record_id)
+        versions = self.connection.execute(
+            sa.select(record_versions)
+            .where(record_versions.c.record_id == record_id)
+            .order_by(record_versions.c.version)
+        )
+        out = []
+        for version in versions:
+            document = self._document(
+                row.kind, record_id, version.data, version.sealed, row.wrapped_key
+            )
+            document["version"] = version.version
+            out.append(
+                Version(
+                    version=version.version,
+                    action=version.action,
+                    changed_by=version.changed_by,
+                    changed_at=_utc(version.changed_at),
+                    record=record_type(row.kind).model_validate(document),
+                )
+            )
+        return out
+
+    def counts_by_kind(self) -> dict[str, int]:
+        rows = self.connection.execute(
+            sa.select(records.c.kind, sa.func.count())
+            .where(records.c.deleted_at.is_(None))
+            .group_by(records.c.kind)
+        )
+        return {str(kind): int(n) for kind, n in rows}
+
+    # ---------------------------------------------------------------- internals
+
+    def _filtered(self, query: ListQuery) -> sa.Select[Any]:
+        statement = sa.select(records).where(
+            records.c.kind == query.kind, records.c.deleted_at.is_(None)
+        )
+        if query.terms is not None:
+            statement = statement.where(records.c.term.in_(list(query.terms)))
+        # Overlap: the record's span [date_from, date_to] meets the wanted one.
+        if query.date_from is not None:
+            statement = statement.where(records.c.date_to >= query.date_from)
+        if query.date_to is not None:
+            statement = statement.where(records.c.date_from <= query.date_to)
+        if query.place_ids is not None:
+            statement = statement.where(records.c.place_id.in_(list(query.place_ids)))
+        if query.confidentiality is not None:
+            statement = statement.where(
+                records.c.confidentiality.in_([c.value for c in query.confidentiality])
+            )
+        if query.refers_to is not None:
+            statement = statement.where(
+                records.c.id.in_(
+                    sa.select(record_refs.c.record_id).where(
+                        record_refs.c.target_id == query.refers_to
+                    )
+                )
+            )
+        return statement
+
+    def _row(self, record_id: str) -> sa.Row[Any]:
+        row = self.connection.execute(
+            sa.select(records).where(records.c.id == record_id, records.c.deleted_at.is_(None))
+        ).first()
+        if row is None:
+            raise NotFound(record_id)
+        return row
+
+    def _record(self, row: sa.Row[Any]) -> Record:
+        document = self._document(row.kind, row.id, row.data, row.sealed, row.wrapped_key)
+        document.update(
+            id=row.id,
+            version=row.version,
+            created_by=row.created_by,
+            created_at=_utc(row.created_at),
+            updated_by=row.updated_by,
+            updated_at=_utc(row.updated_at),
+        )
+        return record_type(row.kind).model_validate(document)
+
+    def _document(
+        self,
+        kind: str,
+        record_id: str,
+        data: Mapping[str, Any],
+        sealed: bytes | None,
+        wrapped_key: bytes | None,
+    ) -> dict[str, Any]:
+        document = dict(data)
+        if sealed is not None and wrapped_key is not None:
+            sealer = self._store.sealer
+            dek = sealer.unwrap(wrapped_key)
+            document.update(json.loads(sealer.open(dek, sealed, _aad(kind, record_id))))
+        return document
+
+    def _columns(self, record: Record) -> dict[str, Any]:
+        """Validate and split a record into its column values; sensitive fields get sealed."""
+        try:
+            record = type(record).model_validate(record.model_dump())
+        except ValidationError as error:
+            first = error.errors()[0]
+            field = ".".join(str(part) for part in first["loc"])
+            raise RecordProblem(record.kind, record.id, field, first["msg"]) from None
+        content = content_fields(record)
+        sensitive_names = self._store.sensitive_fields.get(record.kind, frozenset())
+        sensitive = {k: content.pop(k) for k in list(content) if k in sensitive_names}
+        sealed = wrapped = None
+        if sensitive_names:
+            existing = self.connection.execute(
+                sa.select(records.c.wrapped_key).where(records.c.id == record.id)
+            ).first()
+            sealer = self._store.sealer
+            if existing is not None and existing.wrapped_key is not None:
+                wrapped = existing.wrapped_key
+                dek = sealer.unwrap(wrapped)
+            else:
+                dek, wrapped = sealer.new_data_key()
+            sealed = sealer.seal(dek, json.dumps(sensitive), _aad(record.kind, record.id))
+        earliest, latest = _span(record)
+        return {
+            "kind": record.kind,
+            "version": record.version,
+            "confidentiality": record.confidentiality.value,
+            "source": record.source,
+            "external_id": record.external_id,
+            "term": getattr(record, record.term_field) if record.term_field else None,
+            "date_from": earliest,
+            "date_to": latest,
+            "place_id": getattr(record, "place_id", None),
+            "data": content,
+            "sealed": sealed,
+            "wrapped_key": wrapped,
+            "created_by": record.created_by,
+            "created_at": record.created_at,
+            "updated_by": record.updated_by,
+            "updated_at": record.updated_at,
+        }
+
+    def _check_references(self, record: Record) -> None:
+        wanted = record.referenced_ids()
+        if not wanted:
+            return
+        rows = self.connection.execute(
+            sa.select(records.c.id, records.c.kind).where(
+                records.c.id.in_(set(wanted.values())), records.c.deleted_at.is_(None)
+            )
+        )
+        found = {row.id: row.kind for row in rows}
+        for field, target in wanted.items():
+            expected = record.references[field]
+            if target == record.id and expected == record.kind:
+                continue
+            if found.get(target) != expected:
+                reason = (
+                    f"refers to {expected} {target!r}, which does not exist"
+                    if target not in found
+                    else f"refers to {target!r}, which is a {found[target]}, not a {expected}"
+                )
+                raise RecordProblem(record.kind, record.id, field, reason)
+
+    def _write_derived(self, record: Record, columns: Mapping[str, Any]) -> None:
+        references = record.referenced_ids()
+        if references:
+            self.connection.execute(
+                sa.insert(record_refs),
+                [
+                    {"record_id": record.id, "field": field, "target_id": target}
+                    for field, target in references.items()
+                ],
+            )
+        digests = {
+            self._gram_digest(g) for text in record.searchable_text() for g in grams.grams(text)
+        }
+        if digests:
+            self.connection.execute(
+                sa.insert(text_grams), [{"gram": d, "record_id": record.id} for d in digests]
+            )
+        names = {grams.fold("".join(text.split())) for text in _exact_names(record) if text.strip()}
+        if names:
+            sealer = self._store.sealer
+            self.connection.execute(
+                sa.insert(blind_index),
+                [
+                    {
+                        "record_id": record.id,
+                        "field": "name",
+                        "digest": sealer.blind_index("name", n),
+                    }
+                    for n in names
+                ],
+            )
+
+    def _snapshot(self, record: Record, action: str, columns: Mapping[str, Any]) -> None:
+        self.connection.execute(
+            sa.insert(record_versions).values(
+                record_id=record.id,
+                version=record.version,
+                action=action,
+                changed_by=self.actor,
+                changed_at=record.updated_at or utcnow(),
+                data=columns["data"],
+                sealed=columns["sealed"],
+            )
+        )
+
+    def _gram_digest(self, gram: str) -> str:
+        return self._store.sealer.blind_index("gram", gram)[:32]
+
+
+def _utc(moment: datetime) -> datetime:
+    """SQLite hands timestamps back without their zone; kirok writes them all in UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _aad(kind: str, record_id: str) -> str:
+    # Binds a sealed blob to its record: a blob copied onto another record will not open.
+    return f"kirok:{kind}:{record_id}"
+
+
+def _exact_names(record: Record) -> list[str]:
+    return record.searchable_text() if record.kind == "person" else []
+
+
+def _span(record: Record) -> tuple[date | None, date | None]:
+    """The earliest and latest day any of the record's dates could be."""
+    earliest: date | None = None
+    latest: date | None = None
+    for field in record.date_fields:
+        text = getattr(record, field)
+        if not text:
+            continue
+        try:
+            parsed = parse_date(text)
+        except DateParseError as error:
+            raise RecordProblem(record.kind, record.id, field, str(error)) from None
+        earliest = parsed.earliest if earliest is None else min(earliest, parsed.earliest)
+        latest = parsed.latest if latest is None else max(latest, parsed.latest)
+    return earliest, latest

@@ -1,0 +1,130 @@
+"""The physical schema (SQLAlchemy Core). Alembic migrations create it; this module names it.
+
+All record kinds share one ``records`` table: common bookkeeping columns, a few indexed columns that
+list filters use (primary vocabulary term, date span, place), the non-sensitive fields as JSON and
+the sensitive ones sealed with the record's own data key. References between records live in
+``record_refs`` with real foreign keys, so a dangling reference is refused by the database too.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+records = sa.Table(
+    "records",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("kind", sa.String(32), nullable=False, index=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("confidentiality", sa.String(16), nullable=False),
+    sa.Column("source", sa.String(200)),
+    sa.Column("external_id", sa.String(200)),
+    sa.Column("term", sa.String(64), index=True),
+    sa.Column("date_from", sa.Date, index=True),
+    sa.Column("date_to", sa.Date, index=True),
+    sa.Column("place_id", sa.String(64), index=True),
+    sa.Column("data", sa.JSON, nullable=False),
+    sa.Column("sealed", sa.LargeBinary),
+    sa.Column("wrapped_key", sa.LargeBinary),
+    sa.Column("created_by", sa.String(100)),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_by", sa.String(100)),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("deleted_at", sa.DateTime(timezone=True)),
+    sa.UniqueConstraint("kind", "source", "external_id"),
+)
+
+record_refs = sa.Table(
+    "record_refs",
+    metadata,
+    sa.Column("record_id", sa.ForeignKey("records.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("field", sa.String(64), primary_key=True),
+    sa.Column("target_id", sa.ForeignKey("records.id"), nullable=False, index=True),
+)
+
+record_versions = sa.Table(
+    "record_versions",
+    metadata,
+    sa.Column("record_id", sa.ForeignKey("records.id"), primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("action", sa.String(16), nullable=False),
+    sa.Column("changed_by", sa.String(100)),
+    sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("data", sa.JSON, nullable=False),
+    sa.Column("sealed", sa.LargeBinary),
+)
+
+text_grams = sa.Table(
+    "text_grams",
+    metadata,
+    sa.Column("gram", sa.String(32), primary_key=True),
+    sa.Column("record_id", sa.ForeignKey("records.id", ondelete="CASCADE"), primary_key=True),
+    sa.Index("ix_text_grams_record_id", "record_id"),
+)
+
+blind_index = sa.Table(
+    "blind_index",
+    metadata,
+    sa.Column("record_id", sa.ForeignKey("records.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("field", sa.String(64), primary_key=True),
+    sa.Column("digest", sa.String(64), primary_key=True),
+    sa.Index("ix_blind_index_field_digest", "field", "digest"),
+)
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("at", sa.String(40), nullable=False),
+    sa.Column("actor", sa.String(100)),
+    sa.Column("action", sa.String(40), nullable=False),
+    sa.Column("entity", sa.String(40)),
+    sa.Column("record_id", sa.String(64)),
+    sa.Column("details", sa.Text, nullable=False),
+    sa.Column("prev_hash", sa.String(64), nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+)
+
+meta = sa.Table(
+    "kirok_meta",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
+# -- web users and API tokens (web application) ------------------------------------------------
+# Failed logins are kept as a JSON list of ISO timestamps since the last successful login; the
+# lockout rule itself lives in ``kirok.security.passwords``. API tokens are stored as SHA-256
+# digests only: a copy of the database does not hand out working tokens.
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("username", sa.String(100), nullable=False, unique=True),
+    sa.Column("role", sa.String(32), nullable=False),
+    sa.Column("clearance", sa.Integer, nullable=False),
+    sa.Column("password_hash", sa.Text, nullable=False),
+    sa.Column("totp_secret", sa.Text),
+    sa.Column("failed_logins", sa.Text, nullable=False),
+    sa.Column("locked_until", sa.DateTime(timezone=True)),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+api_tokens = sa.Table(
+    "api_tokens",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+)

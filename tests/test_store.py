@@ -1,0 +1,240 @@
+"""Integration tests of the record store, run on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from kirok.domain.errors import ConcurrentUpdate, NotFound, RecordProblem
+from kirok.domain.records import (
+    Act,
+    BiographicLink,
+    Confidentiality,
+    Consent,
+    CustodyStep,
+    Designation,
+    Event,
+    EventLink,
+    Evidence,
+    Information,
+    Intervention,
+    Involvement,
+    NameForm,
+    Person,
+    Place,
+    PlaceName,
+    RefugeeCase,
+    Resolution,
+    Romanization,
+    SanctionEntry,
+    Script,
+    VoteCount,
+)
+from kirok.services.context import KeyMismatch, Settings, initialise, open_store
+from kirok.store import migrate
+from kirok.store.engine import create_engine
+from kirok.store.repository import ListQuery, RecordStore
+
+
+def _settings(url: str, tmp_path: Path) -> Settings:
+    return Settings(db_url=url, keystore=tmp_path / "keys.json", key_file=tmp_path / "kirok.key")
+
+
+@pytest.fixture
+def store(db_url: str, tmp_path: Path) -> Iterator[RecordStore]:
+    with initialise(_settings(db_url, tmp_path)) as opened:
+        yield opened
+
+
+def _graph() -> list[object]:
+    """One record of every kind, linked the way an interview links them."""
+    province = Place(place_kind="province", names=[PlaceName(text="South Hamgyong")])
+    camp = Place(
+        place_kind="facility",
+        names=[PlaceName(text="요덕", script="hangul", system="none")],
+        parent_id=province.id,
+        lat=39.7,
+        lon=127.3,
+        precision_m=5000,
+        facility_type="L-KWANLISO",
+    )
+    victim = Person(
+        name_forms=[
+            NameForm(text="김정일", script=Script.HANGUL, system=Romanization.NONE),
+            NameForm(text="Kim Chŏng-il", family="Kim", given="Chŏng-il", system=Romanization.MR),
+        ],
+        aliases=["Jong-il"],
+        sex="39000000000001",
+        birth_date="1962~",
+        birth_place_id=province.id,
+        confidentiality=Confidentiality.CONFIDENTIAL,
+    )
+    witness = Person(name_forms=[NameForm(text="Lee Sol-ju")], contact="+82 10 0000 0000")
+    unit = Person(counting_unit="unit", name_forms=[NameForm(text="Ministry of State Security")])
+    event = Event(
+        title="Detention at Yodok",
+        description="정치범수용소에서 고문을 당했다",
+        start_date="1999-03",
+        end_date="2003?",
+        place_id=camp.id,
+    )
+    later = Event(title="Release", start_date="2003")
+    act = Act(event_id=event.id, victim_id=victim.id, act_type="ARBITRARY", place_id=camp.id)
+    return [
+        province,
+        camp,
+        victim,
+        witness,
+        unit,
+        event,
+        later,
+        EventLink(from_event_id=event.id, to_event_id=later.id, relation="precedes"),
+        act,
+        Involvement(act_id=act.id, perpetrator_id=unit.id, degree="direct"),
+        Information(
+            source_person_id=witness.id,
+            event_id=event.id,
+            testimony="He was beaten every night in the camp.",
+            reliability="high",
+            date_of_source="2010-05-17",
+        ),
+        Intervention(intervention_type="urgent_appeal", victim_id=victim.id, date="2004"),
+        BiographicLink(person_id=victim.id, related_person_id=witness.id, relationship="sibling"),
+        Evidence(sha256="a" * 64, filename="map.png", size=10, event_id=event.id),
+        Consent(person_id=witness.id, scopes=["internal"], given_on=date(2010, 5, 17)),
+        Designation(program="religious_freedom_cpc", country="KP", year=2023, status="designated"),
+        Resolution(body="UNGA", symbol="A/RES/78/218", vote=VoteCount(yes=None), adopted_on="2023"),
+        SanctionEntry(
+            program="OFAC", listed_name="Ministry of State Security", perpetrator_id=unit.id
+        ),
+        RefugeeCase(
+            person_id=witness.id,
+            status="detained_china",
+            steps=[CustodyStep(stage="arrest_china", start_date="2019-02")],
+        ),
+    ]
+
+
+def test_every_kind_round_trips(store: RecordStore) -> None:
+    records = _graph()
+    with store.write("alice") as uow:
+        stored = [uow.add(record) for record in records]  # type: ignore[arg-type]
+    with store.read() as uow:
+        for original in stored:
+            loaded = uow.get(original.id)
+            assert loaded == original
+            assert loaded.version == 1 and loaded.created_by == "alice"
+    kinds = {type(r).kind for r in records}  # type: ignore[attr-defined]
+    with store.read() as uow:
+        assert set(uow.counts_by_kind()) == kinds
+
+
+def test_update_keeps_history(store: RecordStore) -> None:
+    with store.write("alice") as uow:
+        event = uow.add(Event(title="First account", start_date="2001"))
+    with store.write("bob") as uow:
+        changed = uow.update(event.model_copy(update={"title": "Corrected"}), expected_version=1)
+    assert changed.version == 2 and changed.updated_by == "bob"
+    with store.read() as uow:
+        history = uow.history(event.id)
+    assert [(v.version, v.action, v.changed_by) for v in history] == [
+        (1, "create", "alice"),
+        (2, "update", "bob"),
+    ]
+    assert history[0].record.title == "First account"  # type: ignore[attr-defined]
+    with pytest.raises(ConcurrentUpdate), store.write("carol") as uow:
+        uow.update(event.model_copy(update={"title": "Stale"}), expected_version=1)
+
+
+def test_error_leaves_database_unchanged(store: RecordStore) -> None:
+    with pytest.raises(RecordProblem) as caught, store.write("alice") as uow:
+        uow.add(Event(title="Good"))
+        uow.add(Act(event_id="missing", victim_id="also-missing", act_type="X"))
+    assert caught.value.field == "event_id"
+    assert "does not exist" in str(caught.value)
+    with store.read() as uow:
+        assert uow.counts_by_kind() == {}
+
+
+def test_invalid_date_names_record_and_field(store: RecordStore) -> None:
+    event = Event(title="Bad date", start_date="spring 2004")
+    with pytest.raises(RecordProblem) as caught, store.write("alice") as uow:
+        uow.add(event)
+    assert caught.value.field == "start_date" and event.id in str(caught.value)
+    assert "spring 2004" in str(caught.value)
+
+
+def test_filters_by_date_overlap_term_and_place(store: RecordStore) -> None:
+    with store.write("alice") as uow:
+        place = uow.add(Place(place_kind="county", names=[PlaceName(text="Hoeryong")]))
+        uow.add(Event(title="A", start_date="1994", place_id=place.id))
+        uow.add(Event(title="B", start_date="1997~"))
+        uow.add(Event(title="C", start_date="1990/1996", violation_status="alleged"))
+        uow.add(Event(title="D", start_date="2004-05-17"))
+    with store.read() as uow:
+        in_range = uow.list(
+            ListQuery("event", date_from=date(1995, 1, 1), date_to=date(1999, 12, 31))
+        )
+        by_term = uow.list(ListQuery("event", terms=["alleged"]))
+        by_place = uow.list(ListQuery("event", place_ids=[place.id]))
+    assert sorted(e.title for e in in_range) == ["B", "C"]  # type: ignore[attr-defined]
+    assert [e.title for e in by_term] == ["C"]  # type: ignore[attr-defined]
+    assert [e.title for e in by_place] == ["A"]  # type: ignore[attr-defined]
+
+
+def test_search_finds_korean_and_english(store: RecordStore) -> None:
+    with store.write("alice") as uow:
+        event = uow.add(Event(title="Camp", description="정치범수용소에서 고문을 당했다"))
+        info = uow.add(Information(testimony="Public execution in Hyesan, 1997"))
+        person = uow.add(Person(name_forms=[NameForm(text="Kim Chŏng-il")]))
+    with store.read() as uow:
+        assert [r.id for r in uow.search("수용소")] == [event.id]
+        assert [r.id for r in uow.search("고문")] == [event.id]
+        assert [r.id for r in uow.search("EXECUTION hyesan")] == [info.id]
+        assert [r.id for r in uow.search("chong-il")] == [person.id]
+        assert uow.search("처형") == []
+
+
+def test_delete_hides_but_keeps_history(store: RecordStore) -> None:
+    with store.write("alice") as uow:
+        event = uow.add(Event(title="To remove", description="삭제"))
+    with store.write("alice") as uow:
+        uow.delete(event.id)
+    with store.read() as uow:
+        with pytest.raises(NotFound):
+            uow.get(event.id)
+        assert uow.search("삭제") == []
+        assert [v.action for v in uow.history(event.id)] == ["create", "delete"]
+
+
+def test_upsert_on_source_and_external_id(store: RecordStore) -> None:
+    with store.write("import") as uow:
+        first, created = uow.upsert(Event(title="v1", source="ngo-a", external_id="17"))
+    with store.write("import") as uow:
+        second, created_again = uow.upsert(Event(title="v2", source="ngo-a", external_id="17"))
+    assert created and not created_again
+    assert second.id == first.id and second.version == 2
+
+
+def test_reopening_with_another_key_is_refused(db_url: str, tmp_path: Path) -> None:
+    first = _settings(db_url, tmp_path / "one")
+    initialise(first).close()
+    with pytest.raises(KeyMismatch):
+        initialise(_settings(db_url, tmp_path / "two"))
+    with open_store(first) as reopened, reopened.read() as uow:
+        assert uow.counts_by_kind() == {}
+
+
+def test_migrations_upgrade_and_downgrade(db_url: str) -> None:
+    engine = create_engine(db_url)
+    migrate.upgrade(engine)
+    assert migrate.current_revision(engine) == migrate.head_revision()
+    assert "records" in sa.inspect(engine).get_table_names()
+    migrate.downgrade(engine)
+    assert migrate.current_revision(engine) is None
+    assert "records" not in sa.inspect(engine).get_table_names()
+    engine.dispose()
