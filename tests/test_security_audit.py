@@ -192,9 +192,9 @@ def test_utc_timestamp_converts_and_refuses_naive_times() -> None:
 
 
 def test_details_may_name_but_not_carry_sensitive_fields() -> None:
-    check_details("person", {"changed": ["names", "aliases"]}, SENSITIVE_FIELDS)
-    check_details(None, {"names": "x"}, SENSITIVE_FIELDS)
-    with pytest.raises(ValueError, match="names"):
-        check_details("person", {"names": ["김철수"]}, SENSITIVE_FIELDS)
+    check_details("person", {"changed": ["name_forms", "aliases"]}, SENSITIVE_FIELDS)
+    check_details(None, {"name_forms": "x"}, SENSITIVE_FIELDS)
+    with pytest.raises(ValueError, match="name_forms"):
+        check_details("person", {"name_forms": ["김철수"]}, SENSITIVE_FIELDS)
     with pytest.raises(ValueError, match="testimony"):
         check_details("information", {"testimony": "..."}, SENSITIVE_FIELDS)

@@ -45,7 +45,9 @@ class Action(StrEnum):
 
 class EntityKind(StrEnum):
     EVENT = "event"
+    EVENT_LINK = "event_link"
     PERSON = "person"
+    BIOGRAPHIC_LINK = "biographic_link"
     ACT = "act"
     INVOLVEMENT = "involvement"
     INFORMATION = "information"
@@ -56,6 +58,7 @@ class EntityKind(StrEnum):
     DESIGNATION = "designation"
     RESOLUTION = "resolution"
     SANCTION_ENTRY = "sanction_entry"
+    STATISTIC = "statistic"
     REFUGEE_CASE = "refugee_case"
     VOCABULARY = "vocabulary"
     USER = "user"
@@ -139,11 +142,14 @@ class Decision:
 # K manage_keys; "-" nothing. Deliberate gaps: nobody updates or deletes evidence (originals are
 # immutable; working copies are new records), consent or audit entries (consent is revoked by
 # an update that keeps history; the audit log is written only by the system); users are
-# deactivated, not deleted; viewers never see evidence, consent or refugee cases.
+# deactivated, not deleted; viewers never see evidence, consent, family links (biographic_link:
+# who is related to a defector is what puts families at risk) or refugee cases.
 _GRID = """
 kind            admin     documenter  reviewer  analyst  viewer
 event           RCUDXV    RCU         RV        RX       R
+event_link      RCUDXV    RCU         RV        RX       R
 person          RCUDXV    RCU         RV        RX       R
+biographic_link RCUDXV    RCU         RV        RX       -
 act             RCUDXV    RCU         RV        RX       R
 involvement     RCUDXV    RCU         RV        RX       R
 information     RCUDXV    RCU         RV        RX       R
@@ -154,6 +160,7 @@ consent         RCUX      RCU         R         R        -
 designation     RCUDX     R           R         RCUDX    R
 resolution      RCUDX     R           R         RCUDX    R
 sanction_entry  RCUDX     R           R         RCUDX    R
+statistic       RCUDX     R           R         RCUDX    R
 refugee_case    RCUDXV    RCU         RV        RX       -
 vocabulary      RCUDX     R           R         RCU      R
 user            RCUM      -           -         -        -
@@ -254,7 +261,6 @@ class Visibility(StrEnum):
 # database must never reveal them.
 FIELD_CLASSES: Mapping[EntityKind, Mapping[str, FieldClass]] = {
     EntityKind.PERSON: {
-        "names": FieldClass.IDENTITY,
         "name_forms": FieldClass.IDENTITY,
         "aliases": FieldClass.IDENTITY,
         "contact": FieldClass.CONTACT,
@@ -265,23 +271,16 @@ FIELD_CLASSES: Mapping[EntityKind, Mapping[str, FieldClass]] = {
         "source_name": FieldClass.IDENTITY,
         "source_contact": FieldClass.CONTACT,
         "testimony": FieldClass.TESTIMONY,
-        "notes": FieldClass.NARRATIVE,
     },
-    EntityKind.EVENT: {"description": FieldClass.NARRATIVE, "notes": FieldClass.NARRATIVE},
-    EntityKind.ACT: {"notes": FieldClass.NARRATIVE},
-    EntityKind.INVOLVEMENT: {"notes": FieldClass.NARRATIVE},
-    EntityKind.INTERVENTION: {"notes": FieldClass.NARRATIVE},
+    EntityKind.EVENT: {"description": FieldClass.NARRATIVE},
+    EntityKind.EVENT_LINK: {"comments": FieldClass.NARRATIVE},
     EntityKind.EVIDENCE: {
-        "file": FieldClass.FILE,
-        "original_filename": FieldClass.IDENTITY,
-        "notes": FieldClass.NARRATIVE,
+        "file": FieldClass.FILE,  # the content, kept by the evidence store, never in a row
+        "filename": FieldClass.IDENTITY,  # original names are often the interviewee's name
+        "description": FieldClass.NARRATIVE,
     },
-    EntityKind.CONSENT: {"given_by": FieldClass.IDENTITY, "notes": FieldClass.NARRATIVE},
-    EntityKind.REFUGEE_CASE: {
-        "current_location": FieldClass.CONTACT,
-        "contact": FieldClass.CONTACT,
-        "notes": FieldClass.TESTIMONY,
-    },
+    # The custody path: where a person was held, by whom, and where they may be now.
+    EntityKind.REFUGEE_CASE: {"steps": FieldClass.NARRATIVE},
     EntityKind.USER: {
         "email": FieldClass.CONTACT,
         "password_hash": FieldClass.CREDENTIAL,
