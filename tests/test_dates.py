@@ -267,3 +267,9 @@ def test_overlap_agrees_with_days_in_range(
         assert overlaps(d, start, end)
     if not overlaps(d, start, end):
         assert day < start or day > end
+
+
+def test_public_names_exist() -> None:
+    import kirok.domain.dates as module
+
+    assert module.__all__ and all(hasattr(module, name) for name in module.__all__)

@@ -438,3 +438,9 @@ def test_gazetteer_rejects_broken_hierarchies() -> None:
 def test_read_places_and_cache() -> None:
     assert {p.id for p in read_places("china.csv")} <= {p.id for p in load_gazetteer()}
     assert load_gazetteer() is load_gazetteer()
+
+
+def test_public_names_exist() -> None:
+    import kirok.domain.gazetteer as module
+
+    assert module.__all__ and all(hasattr(module, name) for name in module.__all__)

@@ -275,3 +275,9 @@ def test_vocabulary_rejects_broken_trees() -> None:
     root = Term("R", 99, "test", None, 0, 1, {"en": "r"})
     with pytest.raises(ValueError, match="duplicate term id 'R'"):
         Vocabulary(99, "test", [root, root])
+
+
+def test_public_names_exist() -> None:
+    import kirok.domain.vocabulary as module
+
+    assert module.__all__ and all(hasattr(module, name) for name in module.__all__)

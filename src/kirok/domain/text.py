@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["fold", "is_hangul", "strip_marks"]
+__all__ = ["APOSTROPHES", "fold", "is_hangul", "strip_marks"]
 
 #: Apostrophe-like characters used for McCune-Reischauer aspiration marks and elisions.
 APOSTROPHES = "'’‘ʼʻ`´′ʹ"
