@@ -27,6 +27,7 @@ def _root() -> None:
 # Each module registers its own commands; listing them here keeps the command tree explicit.
 _GROUPS = (
     "kirok.cli.core",
+    "kirok.cli.audit",
     "kirok.cli.demo",
     "kirok.cli.estimate",
     "kirok.cli.io",
