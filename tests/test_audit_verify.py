@@ -44,7 +44,8 @@ def _insert(connection: sa.Connection) -> None:
     # A forged entry appended after the last one, with a made-up hash.
     connection.execute(
         sa.text(
-            "INSERT INTO audit_log (seq, at, actor, action, entity, record_id, details, prev_hash, hash) "
+            "INSERT INTO audit_log "
+            "(seq, at, actor, action, entity, record_id, details, prev_hash, hash) "
             "SELECT seq + 1, at, 'mallory', 'delete', entity, record_id, details, hash, hash "
             "FROM audit_log WHERE seq = (SELECT MAX(seq) FROM audit_log)"
         )
