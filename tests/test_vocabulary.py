@@ -140,6 +140,27 @@ def test_find_ignores_case_accents_and_language(
     assert acts.find("") == []
 
 
+@pytest.mark.parametrize(
+    ("korean", "term_id"),
+    [
+        ("공개처형", "L4-PUBLIC-EXECUTION"),
+        ("즉결 처형", "01010101000004"),
+        ("강제실종", "03010300000004"),
+        ("납치", "03010400000004"),
+        ("강제노동", "30010201000004"),
+        ("강간", "02011101000004"),
+        ("강제 낙태", "08010300000004"),
+        ("영아 살해", "01010201000004"),
+        ("식량 박탈로 인한 사망", "01019003010004"),
+        ("종교 박해", "L4-RELIGIOUS-PERSECUTION"),
+        ("구금", "03010200000004"),
+        ("연좌제", "L4-GUILT-BY-ASSOCIATION"),
+    ],
+)
+def test_korean_intake_words_find_their_act(acts: Vocabulary, korean: str, term_id: str) -> None:
+    assert acts.find(korean, lang="ko")[0].id == term_id
+
+
 def test_unknown_terms_raise_a_clear_error(acts: Vocabulary) -> None:
     with pytest.raises(UnknownTermError, match="'99999' in vocabulary 'types_of_acts'"):
         acts["99999"]

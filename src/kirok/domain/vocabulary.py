@@ -176,29 +176,33 @@ class Vocabulary:
         """Terms whose label matches ``label`` ignoring case, accents and extra spaces.
 
         Exact matches come first, then labels starting with the text, then labels containing
-        it; ties keep display order. ``lang`` restricts the search to one language.
+        it; within each, shorter labels (closer matches) first, then display order. ``lang``
+        restricts the search to one language.
         """
         wanted = fold(label)
         if not wanted:
             return []
-        ranked: list[tuple[int, int, Term]] = []
+        ranked: list[tuple[int, int, int, Term]] = []
         for position, term in enumerate(self):
-            best = 3
+            best: tuple[int, int] | None = None
             for code, text in term.labels.items():
                 if lang is not None and code != lang:
                     continue
                 folded = fold(text)
                 if folded == wanted:
-                    best = 0
-                    break
-                if folded.startswith(wanted):
-                    best = min(best, 1)
+                    rank = 0
+                elif folded.startswith(wanted):
+                    rank = 1
                 elif wanted in folded:
-                    best = min(best, 2)
-            if best < 3:
-                ranked.append((best, position, term))
-        ranked.sort(key=lambda item: (item[0], item[1]))
-        return [term for _, _, term in ranked]
+                    rank = 2
+                else:
+                    continue
+                if best is None or (rank, len(folded)) < best:
+                    best = (rank, len(folded))
+            if best is not None:
+                ranked.append((*best, position, term))
+        ranked.sort(key=lambda item: item[:3])
+        return [item[3] for item in ranked]
 
 
 def _read_csv(*parts: str) -> list[dict[str, str]]:
