@@ -54,7 +54,7 @@ def normalise_for_index(value: str) -> str:
 class MasterKey:
     """A 32-byte master key. Holds the key material; never prints it."""
 
-    __slots__ = ("_key", "_aead", "_key_id")
+    __slots__ = ("_key", "_aead", "_key_id", "_macs")
 
     def __init__(self, key: bytes) -> None:
         if not isinstance(key, bytes) or len(key) != KEY_BYTES:
@@ -62,6 +62,9 @@ class MasterKey:
         self._key = key
         self._aead = AESGCM(key)
         self._key_id = self._derive(b"key-id", KEY_ID_BYTES)
+        # HMAC states keyed with each purpose's subkey: HKDF per call would cost ~60 µs, and
+        # the store computes a blind index for every name and every search gram.
+        self._macs: dict[str, hmac.HMAC] = {}
 
     @classmethod
     def generate(cls) -> MasterKey:
@@ -110,6 +113,14 @@ class MasterKey:
             raise ValueError("a subkey needs a purpose")
         return self._derive(b"subkey/" + purpose.encode("utf-8"))
 
+    def _mac(self, purpose: str, data: bytes) -> bytes:
+        base = self._macs.get(purpose)
+        if base is None:
+            base = self._macs[purpose] = hmac.new(self.subkey(purpose), digestmod=hashlib.sha256)
+        mac = base.copy()
+        mac.update(data)
+        return mac.digest()
+
     def blind_index(self, field: str, value: str) -> str:
         """A keyed, deterministic token for exact lookups of `value` in `field` without plaintext.
 
@@ -121,9 +132,8 @@ class MasterKey:
         A blind index reveals which rows share a value; declare one only on fields where exact
         lookup is needed. It changes when the master key is rotated.
         """
-        key = self.subkey(f"blind-index/{field}")
         data = normalise_for_index(value).encode("utf-8")
-        return hmac.new(key, data, hashlib.sha256).hexdigest()[:32]
+        return self._mac(f"blind-index/{field}", data)[:16].hex()
 
     def pseudonym(self, entity_kind: str, record_id: str) -> str:
         """A stable pseudonym for a record, e.g. ``P-7F3A9C21B4E0`` for a person.
@@ -132,8 +142,7 @@ class MasterKey:
         unlinkable to the id without the key. 48 bits, so two of 100,000 people share one with
         probability below 2 %; the prefix names the entity kind.
         """
-        key = self.subkey(f"pseudonym/{entity_kind}")
-        digest = hmac.new(key, record_id.encode("utf-8"), hashlib.sha256).digest()
+        digest = self._mac(f"pseudonym/{entity_kind}", record_id.encode("utf-8"))
         prefix = _PSEUDONYM_PREFIX.get(entity_kind, entity_kind[:1].upper() or "X")
         return f"{prefix}-{digest[:6].hex().upper()}"
 
