@@ -97,6 +97,7 @@ class Vocabulary:
         self.name = name
         self._terms: dict[str, Term] = {}
         self._children: dict[str | None, list[Term]] = {}
+        self._folded: list[tuple[Term, list[tuple[str, str]]]] | None = None
         for term in terms:
             if term.id in self._terms:
                 raise ValueError(f"vocabulary {name!r}: duplicate term id {term.id!r}")
@@ -172,6 +173,14 @@ class Vocabulary:
         chain = [*reversed(self.ancestors(term_id)), self[term_id]]
         return sep.join(t.label(lang) for t in chain)
 
+    def _folded_labels(self) -> list[tuple[Term, list[tuple[str, str]]]]:
+        """Terms in display order with their folded labels, computed once."""
+        if self._folded is None:
+            self._folded = [
+                (term, [(code, fold(text)) for code, text in term.labels.items()]) for term in self
+            ]
+        return self._folded
+
     def find(self, label: str, lang: str | None = None) -> list[Term]:
         """Terms whose label matches ``label`` ignoring case, accents and extra spaces.
 
@@ -183,12 +192,11 @@ class Vocabulary:
         if not wanted:
             return []
         ranked: list[tuple[int, int, int, Term]] = []
-        for position, term in enumerate(self):
+        for position, (term, labels) in enumerate(self._folded_labels()):
             best: tuple[int, int] | None = None
-            for code, text in term.labels.items():
+            for code, folded in labels:
                 if lang is not None and code != lang:
                     continue
-                folded = fold(text)
                 if folded == wanted:
                     rank = 0
                 elif folded.startswith(wanted):
