@@ -28,7 +28,8 @@ text               meaning                                  range
 =================  =======================================  ==============================
 
 ``~`` widens the range by one unit of the stated precision on each side (a year, a month, a
-season, a decade, a century), and by seven days for a day. ``?`` does not widen it: it flags doubt about the source, not vagueness of the value.
+season, a decade, a century), and by seven days for a day. ``?`` does not widen it: it flags
+doubt about the source, not vagueness of the value.
 """
 
 from __future__ import annotations
