@@ -70,6 +70,14 @@ def check_file(
     with store.read() as uow:
         places = _place_index(uow)
         known = _known(uow)
+    if mapping.kind == "place":
+        # Places refer to places (parent_id): the file's own ids are known before its rows.
+        try:
+            for row in read_rows(path, mapping.format, mapping.encoding):
+                if isinstance(row.cells.get("id"), str):
+                    places.ids.add(row.cells["id"])
+        except FatalInput:
+            pass  # reported by the pass below
     converter = Converter(mapping, path.name, places, known)
     out: list[tuple[int, Record]] = []
     problems: list[InputProblem] = []

@@ -176,7 +176,8 @@ def _row(name: str, number: int, headers: list[str], cells: list[Any]) -> Row:
                     "a cell holds an unquoted separator, or a header is missing",
                 )
             )
-    values: dict[str, Any] = {}
+    # Short rows (trailing empty cells left out, as many tools do) read as empty cells.
+    values: dict[str, Any] = dict.fromkeys(headers)
     for header, cell in zip(headers, cells, strict=False):
         if isinstance(cell, str) and len(cell) > MAX_CELL:
             problems.append(
