@@ -280,3 +280,17 @@ def test_module_entry_writes_the_files(tmp_path: Path) -> None:
     assert main([str(tmp_path), "--seed", "2", "--population", "60", "--no-records"]) == 0
     assert (tmp_path / "truth.json").exists() and (tmp_path / "persons_ngo_a.csv").exists()
     assert not (tmp_path / "records").exists()
+
+
+def test_heterogeneity_scales_unequal_capture() -> None:
+    from kirok.demo.synthetic import capture_probability_matrix
+
+    plain = NgoSpec(slug="p", label="P (synthetic)", alpha=-1.0, beta=1.0, styles={"rr": 1.0})
+    ngos = (plain, DEFAULT_NGOS[0])
+    flat = generate(seed=9, population=600, ngos=ngos, with_records=False, heterogeneity=0.0)
+    wide = generate(seed=9, population=600, ngos=ngos, with_records=False, heterogeneity=1.5)
+    flat_p, wide_p = capture_probability_matrix(flat), capture_probability_matrix(wide)
+    assert np.allclose(flat_p[:, 0], 1 / (1 + np.exp(1.0)))  # everyone equally visible
+    assert flat_p[:, 1].std() > 0  # an NGO's focus still favours some people
+    assert wide_p[:, 0].std() > 0.15 and wide_p[:, 1].std() > 2 * flat_p[:, 1].std()
+    assert wide.summary()["heterogeneity"] == 1.5

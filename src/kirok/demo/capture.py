@@ -97,12 +97,20 @@ def _traits(person: TruePerson) -> dict[str, bool]:
 
 def capture_probabilities(people: list[TruePerson], ngos: tuple[NgoSpec, ...]) -> np.ndarray:
     """Matrix (people × NGOs) of the probability that each NGO documents each person."""
+    visibility = np.array([person.visibility for person in people], dtype=float)
+    traits = {
+        name: np.array([_traits(person)[name] for person in people], dtype=float)
+        for name in ("refugee", "kwanliso", "border", "survivor")
+    }
     logits = np.empty((len(people), len(ngos)))
-    for i, person in enumerate(people):
-        traits = _traits(person)
-        for j, ngo in enumerate(ngos):
-            bonus = sum(w for trait, w in ngo.focus.items() if traits.get(trait, False))
-            logits[i, j] = ngo.alpha + ngo.beta * person.visibility + bonus
+    for j, ngo in enumerate(ngos):
+        logits[:, j] = ngo.alpha + ngo.beta * visibility
+        for trait, weight in ngo.focus.items():
+            if trait not in traits:
+                raise ValueError(
+                    f"{ngo.slug}: unknown focus trait {trait!r}; known: {sorted(traits)}"
+                )
+            logits[:, j] += weight * traits[trait]
     return np.asarray(1.0 / (1.0 + np.exp(-logits)))
 
 

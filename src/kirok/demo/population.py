@@ -8,7 +8,10 @@ the data useful for testing linkage and multiple systems estimation.
 
 from __future__ import annotations
 
+import math
+from bisect import bisect
 from dataclasses import dataclass, field
+from itertools import accumulate
 
 import numpy as np
 
@@ -23,6 +26,7 @@ from kirok.demo.places import (
 
 FIRST_YEAR = 1995
 LAST_YEAR = 2024
+HETEROGENEITY = 1.0
 FATES = ("released", "died_in_custody", "executed", "still_held", "escaped")
 #: Fate probabilities by the facility a person ends up in.
 _FATE_P = {
@@ -119,8 +123,17 @@ def _given_names(rng: np.random.Generator, sexes: list[str]) -> list[str]:
     return names
 
 
-def simulate_population(rng: np.random.Generator, size: int) -> list[TruePerson]:
-    """Draw ``size`` people. Draws are made in a fixed order, so one seed gives one population."""
+def simulate_population(
+    rng: np.random.Generator, size: int, heterogeneity: float = HETEROGENEITY
+) -> list[TruePerson]:
+    """Draw ``size`` people. Draws are made in a fixed order, so one seed gives one population.
+
+    ``heterogeneity`` scales each person's visibility (traits: survivor, border county, length
+    of detention, kwanliso; plus person-level noise). At 0 everyone is equally visible and only
+    the NGOs' focus groups differ; at 1 the least visible tenth of the population is rarely on
+    any list, which no multiple systems estimator can see (their intervals then fall short of
+    the truth).
+    """
     years = np.arange(FIRST_YEAR, LAST_YEAR + 1)
     # Arrests peak in the famine aftermath and the 2000s crackdowns on border crossing.
     year_w = np.exp(-0.5 * ((years - 2005) / 8.0) ** 2)
@@ -152,28 +165,49 @@ def simulate_population(rng: np.random.Generator, size: int) -> list[TruePerson]
     has_alias = rng.random(size) < 0.12
     aliases = _given_names(rng, sexes)
     noise = rng.normal(0.0, 0.8, size)
+    # Plain Python values from here on: the per-person loop is the slow part at scale.
+    fate_cum = {k: list(accumulate(v)) for k, v in _FATE_P.items()}
+    camps = {stage: draw.tolist() for stage, draw in camp_draw.items()}
+    type_l, county_l, year_l, age_l = (
+        types.tolist(),
+        counties.tolist(),
+        arrest_years.tolist(),
+        ages.tolist(),
+    )
+    birth_l, stay_l, fate_l, path_l = (
+        birth_u.tolist(),
+        stay_z.tolist(),
+        fate_u.tolist(),
+        path_u.tolist(),
+    )
+    families_l, alias_l, noise_l, refugee_l = (
+        families.tolist(),
+        has_alias.tolist(),
+        noise.tolist(),
+        refugee.tolist(),
+    )
 
     people: list[TruePerson] = []
     for i in range(size):
-        facility_type = ("kwanliso", "kyohwaso", "jipkyulso")[int(types[i])]
-        camp = FACILITIES_BY_STAGE[facility_type][int(camp_draw[facility_type][i])]
-        county = COUNTIES[int(counties[i])]
-        arrest_year = int(arrest_years[i])
-        birth = _iso(arrest_year - int(ages[i]) + float(birth_u[i, 0]), float(birth_u[i, 1]))
+        facility_type = ("kwanliso", "kyohwaso", "jipkyulso")[type_l[i]]
+        camp = FACILITIES_BY_STAGE[facility_type][camps[facility_type][i]]
+        county = COUNTIES[county_l[i]]
+        arrest_year = int(year_l[i])
+        birth = _iso(arrest_year - age_l[i] + birth_l[i][0], birth_l[i][1])
         mean, sd = _STAY_YEARS[facility_type]
-        stay = max(0.1, mean + sd * float(stay_z[i]))
-        fate_p = np.cumsum(_FATE_P[facility_type])
-        fate = FATES[min(int(np.searchsorted(fate_p, fate_u[i] * fate_p[-1], side="right")), 4)]
-        u = path_u[i]
-        t = arrest_year + float(u[0])
+        stay = max(0.1, mean + sd * stay_l[i])
+        cum = fate_cum[facility_type]
+        fate = FATES[min(bisect(cum, fate_l[i] * cum[-1]), 4)]
+        u = path_l[i]
+        t = arrest_year + u[0]
         steps: list[TrueStep] = []
-        if refugee[i]:
+        if refugee_l[i]:
             arrested_at = CHINA_ARREST_PLACES[int(u[1] * len(CHINA_ARREST_PLACES))]
-            held_cn = t + 0.05 * float(u[2])
-            handover = held_cn + 0.05 + 0.25 * float(u[3])
-            mss_end = handover + 0.1 + 0.5 * float(u[4])
-            china = FACILITIES_BY_STAGE["detention_china"][int(camp_draw["detention_china"][i])]
-            mss = FACILITIES_BY_STAGE["mss_holding"][int(camp_draw["mss_holding"][i])]
+            held_cn = t + 0.05 * u[2]
+            handover = held_cn + 0.05 + 0.25 * u[3]
+            mss_end = handover + 0.1 + 0.5 * u[4]
+            china = FACILITIES_BY_STAGE["detention_china"][camps["detention_china"][i]]
+            mss = FACILITIES_BY_STAGE["mss_holding"][camps["mss_holding"][i]]
             steps += [
                 TrueStep("arrest_china", _iso(t, u[5]), None, None, arrested_at),
                 TrueStep("detention_china", _iso(held_cn, u[6]), _iso(handover, u[7]), china),
@@ -189,20 +223,20 @@ def simulate_population(rng: np.random.Generator, size: int) -> list[TruePerson]
         steps.append(TrueStep(facility_type, _iso(t, u[2]), end, camp))
         held = end_t - (arrest_year + 0.5)
         # Survivors testify; border people have kin who escape; long detentions get noticed.
-        visibility = (
-            float(noise[i])
+        visibility = heterogeneity * (
+            noise_l[i]
             + (0.9 if fate in ("released", "escaped") else 0.0)
             + (0.5 if county.border else 0.0)
-            + 0.25 * float(np.log1p(max(held, 0.0)))
+            + 0.25 * math.log1p(max(held, 0.0))
             - (0.4 if facility_type == "kwanliso" and fate != "escaped" else 0.0)
         )
         people.append(
             TruePerson(
                 person_id=f"P{i + 1:06d}",
                 sex=sexes[i],
-                family=int(families[i]),
+                family=families_l[i],
                 given=given[i],
-                alias_given=aliases[i] if has_alias[i] and aliases[i] != given[i] else None,
+                alias_given=aliases[i] if alias_l[i] and aliases[i] != given[i] else None,
                 birth=birth,
                 county=county,
                 arrest_year=arrest_year,
@@ -210,7 +244,7 @@ def simulate_population(rng: np.random.Generator, size: int) -> list[TruePerson]
                 camp=camp,
                 fate=fate,
                 fate_year=None if fate == "still_held" else int(end_t),
-                refugee=bool(refugee[i]),
+                refugee=bool(refugee_l[i]),
                 steps=tuple(steps),
                 visibility=visibility,
                 held_years=round(held, 2),

@@ -31,7 +31,13 @@ from kirok.demo import vocab
 from kirok.demo.capture import DEFAULT_NGOS, NgoSpec, capture_probabilities, draw_captures
 from kirok.demo.esf import RecordSet, build_records, unit_persons
 from kirok.demo.places import place_records
-from kirok.demo.population import FIRST_YEAR, LAST_YEAR, TruePerson, simulate_population
+from kirok.demo.population import (
+    FIRST_YEAR,
+    HETEROGENEITY,
+    LAST_YEAR,
+    TruePerson,
+    simulate_population,
+)
 from kirok.demo.render import degrade, pick_style, render_birth, render_name, render_place
 from kirok.domain.records import Confidentiality, NameForm, Person, Place
 
@@ -81,6 +87,7 @@ class SyntheticDataset:
     rows: list[PersonRow]
     records: RecordSet
     places: list[Place] = field(default_factory=list)
+    heterogeneity: float = HETEROGENEITY
 
     @property
     def true_size(self) -> int:
@@ -125,6 +132,7 @@ class SyntheticDataset:
             "synthetic": True,
             "generator_version": GENERATOR_VERSION,
             "seed": self.seed,
+            "heterogeneity": self.heterogeneity,
             "years": [FIRST_YEAR, LAST_YEAR],
             "population": self.true_size,
             "observed": sum(observed),
@@ -156,11 +164,14 @@ def generate(
     ngos: Sequence[NgoSpec] | None = None,
     *,
     with_records: bool = True,
+    heterogeneity: float = HETEROGENEITY,
 ) -> SyntheticDataset:
     """Simulate the population and each NGO's records. Same arguments, same dataset.
 
     ``with_records=False`` skips the ESF records (events, acts, testimony …) and keeps only the
     person lists and the truth: enough for linkage and estimation benchmarks at scale.
+    ``heterogeneity`` scales how unequal people's chances of being documented are (see
+    ``population.simulate_population``); larger values make estimation harder.
     """
     specs = tuple(ngos) if ngos is not None else DEFAULT_NGOS
     if not specs:
@@ -171,7 +182,7 @@ def generate(
         raise ValueError("population must be positive")
     root = np.random.SeedSequence(seed)
     pop_seed, cap_seed, *ngo_seeds = root.spawn(2 + len(specs))
-    people = simulate_population(np.random.default_rng(pop_seed), population)
+    people = simulate_population(np.random.default_rng(pop_seed), population, heterogeneity)
     captures = draw_captures(np.random.default_rng(cap_seed), people, specs)
     records = RecordSet()
     if with_records:
@@ -199,6 +210,7 @@ def generate(
         rows=rows,
         records=records,
         places=place_records() if with_records else [],
+        heterogeneity=heterogeneity,
     )
 
 
