@@ -32,6 +32,7 @@ _GROUPS = (
     "kirok.cli.estimate",
     "kirok.cli.io",
     "kirok.cli.link",
+    "kirok.cli.serve",
 )
 
 for _name in _GROUPS:

@@ -1,0 +1,95 @@
+"""`kirok serve` (the web application) and `kirok users` (web accounts and API tokens)."""
+
+from __future__ import annotations
+
+import getpass
+from typing import Annotated
+
+import typer
+
+from kirok.cli.common import DbOption, KeyFileOption, KeystoreOption, fail_on_errors, settings
+from kirok.security.policy import Role
+from kirok.services import users
+from kirok.services.context import open_store
+
+users_app = typer.Typer(help="Web accounts and API tokens.")
+
+_LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+
+
+def _actor() -> str:
+    return f"cli:{getpass.getuser()}"
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    https: Annotated[
+        bool | None,
+        typer.Option(
+            "--https/--no-https",
+            help="Mark session cookies Secure (default: on unless listening on loopback). "
+            "Serve behind a TLS-terminating proxy when not on loopback.",
+        ),
+    ] = None,
+    db: DbOption = None,
+    keystore: KeystoreOption = None,
+    key_file: KeyFileOption = None,
+) -> None:
+    """Serve the web application and the JSON API (uvicorn)."""
+    import uvicorn
+
+    from kirok.web.app import create_app
+
+    secure = https if https is not None else host not in _LOOPBACK
+    with fail_on_errors():
+        app = create_app(settings(db, keystore, key_file), https=secure)
+    typer.echo(f"kirok at http://{host}:{port}/ (sign in with an account from `kirok users add`)")
+    uvicorn.run(app, host=host, port=port, proxy_headers=secure, log_level="info")
+
+
+def users_add(
+    username: Annotated[str, typer.Argument(help="Login name.")],
+    role: Annotated[Role, typer.Option(help="What the account may do (see the policy).")],
+    db: DbOption = None,
+    keystore: KeystoreOption = None,
+    key_file: KeyFileOption = None,
+) -> None:
+    """Create a web account; the password is asked for (twice) and never echoed."""
+    password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with fail_on_errors():
+        store = open_store(settings(db, keystore, key_file))
+        try:
+            user = users.add_user(store, username, role.value, password, actor=_actor())
+        finally:
+            store.close()
+    typer.echo(f"created {user.username} ({user.role})")
+
+
+def users_token(
+    username: Annotated[str, typer.Argument(help="Whose token.")],
+    days: Annotated[int, typer.Option(min=1, max=365, help="Days until it expires.")] = 30,
+    db: DbOption = None,
+    keystore: KeystoreOption = None,
+    key_file: KeyFileOption = None,
+) -> None:
+    """Issue an API token (shown once; only its digest is stored)."""
+    from datetime import timedelta
+
+    with fail_on_errors():
+        store = open_store(settings(db, keystore, key_file))
+        try:
+            user = users.find_user(store, username)
+            if user is None:
+                raise users.UserProblem(f"no user {username!r}")
+            token = users.issue_token(store, user, lifetime=timedelta(days=days))
+        finally:
+            store.close()
+    typer.echo(token)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)
+    users_app.command("add")(users_add)
+    users_app.command("token")(users_token)
+    app.add_typer(users_app, name="users")

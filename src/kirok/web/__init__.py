@@ -1,0 +1,1 @@
+"""The web application: pages and the JSON API over kirok's services."""

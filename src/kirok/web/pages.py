@@ -1,0 +1,297 @@
+"""Server-rendered pages (Jinja2, autoescaped; HTMX for partial updates).
+
+Pages call the same services as the API; every page needs a signed-in user and every form posts
+the session's CSRF token (``auth.page_form_csrf``).
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Depends, Form, Query, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from kirok.domain.records import Confidentiality, record_type
+from kirok.domain.vocabulary import UnknownTermError, get_term, load_vocabularies
+from kirok.security import policy
+from kirok.services import records_api, users
+from kirok.services.users import WebUser
+from kirok.web import i18n
+from kirok.web.auth import (
+    CSRF_FIELD,
+    PageUser,
+    check_csrf,
+    csrf_token,
+    end_session,
+    page_form_csrf,
+    page_user,
+    start_session,
+    store_of,
+)
+
+_TEMPLATES: list[Jinja2Templates] = []
+
+
+def templates() -> Jinja2Templates:
+    """The template set, built on first use (never at import time)."""
+    if not _TEMPLATES:
+        folder = str(resources.files("kirok.web").joinpath("templates"))
+        env = Environment(
+            loader=FileSystemLoader(folder),
+            autoescape=select_autoescape(["html"], default=True),
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        _TEMPLATES.append(Jinja2Templates(env=env))
+    return _TEMPLATES[0]
+
+
+def lang_of(request: Request) -> str:
+    return i18n.language(request.session.get("lang"))
+
+
+def term_label(term_id: object, lang: str) -> str:
+    """A vocabulary term's label in `lang`; the raw value if it is not a known term."""
+    if not isinstance(term_id, str) or not term_id:
+        return "" if term_id is None else str(term_id)
+    try:
+        return get_term(term_id).label(lang)
+    except UnknownTermError:
+        return term_id
+
+
+def render(
+    request: Request,
+    name: str,
+    context: dict[str, Any],
+    *,
+    user: WebUser | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    lang = lang_of(request)
+    base = {
+        "lang": lang,
+        "t": lambda key: i18n.translate(lang, key),
+        "term": lambda term_id: term_label(term_id, lang),
+        "csrf_field": CSRF_FIELD,
+        "csrf": csrf_token(request),
+        "user": user,
+        "path": request.url.path,
+    }
+    return templates().TemplateResponse(request, name, {**base, **context}, status_code=status)
+
+
+def error_page(request: Request, status: int, detail: str) -> Response:
+    lang = lang_of(request)
+    key = {403: "error.forbidden", 404: "error.not_found"}.get(status, "error.invalid")
+    return render(
+        request,
+        "error.html",
+        {"message": i18n.translate(lang, key), "detail": detail},
+        status=status,
+    )
+
+
+def _safe_next(target: str | None) -> str:
+    """Only local paths: the language switch must not become an open redirect."""
+    if not target:
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+
+def _act_types(lang: str) -> list[tuple[str, str]]:
+    vocab = load_vocabularies()["types_of_acts"]
+    base = min((t.level for t in vocab), default=0)
+    return [(t.id, "\u00a0\u00a0" * (t.level - base) + t.label(lang)) for t in vocab]
+
+
+def _sexes(lang: str) -> list[tuple[str, str]]:
+    return [(t.id, t.label(lang)) for t in load_vocabularies()["sex"]]
+
+
+def build_routers() -> list[APIRouter]:
+    """The public login routes and the protected pages."""
+    router = APIRouter(include_in_schema=False)
+    protected = APIRouter(
+        include_in_schema=False, dependencies=[Depends(page_user), Depends(page_form_csrf)]
+    )
+
+    @router.get("/login", response_class=HTMLResponse, name="login_form")
+    def login_form(request: Request, lang: str | None = None) -> Response:
+        if lang is not None:
+            request.session["lang"] = i18n.language(lang)
+        return render(request, "login.html", {"failed": False})
+
+    @router.post("/login", response_class=HTMLResponse, name="login")
+    def login(
+        request: Request,
+        username: Annotated[str, Form(max_length=100)],
+        password: Annotated[str, Form(max_length=1024)],
+        csrf_token_: Annotated[str, Form(alias=CSRF_FIELD)] = "",
+    ) -> Response:
+        check_csrf(request, csrf_token_)
+        result = users.authenticate(store_of(request), username, password)
+        if result.user is None:
+            return render(request, "login.html", {"failed": True}, status=401)
+        start_session(request, result.user)
+        return RedirectResponse("/", status_code=303)
+
+    @protected.post("/logout", name="logout")
+    def logout(request: Request, user: PageUser) -> Response:
+        end_session(request)
+        return RedirectResponse("/login", status_code=303)
+
+    @protected.post("/lang", name="switch_language")
+    def switch_language(
+        request: Request,
+        user: PageUser,
+        lang: Annotated[str, Form()],
+        next_: Annotated[str | None, Form(alias="next")] = None,
+    ) -> Response:
+        request.session["lang"] = i18n.language(lang)
+        return RedirectResponse(_safe_next(next_), status_code=303)
+
+    @protected.get("/", response_class=HTMLResponse, name="dashboard")
+    def dashboard(request: Request, user: PageUser) -> Response:
+        counts = records_api.counts(store_of(request), user)
+        return render(request, "dashboard.html", {"counts": counts}, user=user)
+
+    @protected.get("/search", response_class=HTMLResponse, name="search_page")
+    def search_page(
+        request: Request,
+        user: PageUser,
+        q: Annotated[str, Query(max_length=200)] = "",
+    ) -> Response:
+        found = records_api.search(store_of(request), user, q) if q.strip() else []
+        rows = [
+            {"id": d["id"], "kind": d["kind"], "summary": _summary(d), "term": _term_of(d)}
+            for d in found
+        ]
+        name = "search_results.html" if request.headers.get("HX-Request") else "search.html"
+        return render(request, name, {"q": q, "rows": rows, "searched": bool(q.strip())}, user=user)
+
+    @protected.get("/records/{record_id}", response_class=HTMLResponse, name="record_page")
+    def record_page(request: Request, user: PageUser, record_id: str) -> Response:
+        store = store_of(request)
+        record = records_api.get_record(store, user, None, record_id)
+        document = records_api.redacted(store, user, record)
+        versions = records_api.history(store, user, record_id)
+        fields = [
+            (name, value)
+            for name, value in document.items()
+            if not name.startswith("_") and name != "kind"
+        ]
+        return render(
+            request,
+            "record.html",
+            {
+                "record": document,
+                "kind": record.kind,
+                "title": _summary(document),
+                "fields": fields,
+                "hidden": set(document.get("_redacted", [])),
+                "term_field": record.term_field,
+                "versions": versions,
+            },
+            user=user,
+        )
+
+    @protected.get("/intake", response_class=HTMLResponse, name="intake_form")
+    def intake_form(request: Request, user: PageUser) -> Response:
+        _require_intake(user)
+        return _intake_page(request, user, {}, None)
+
+    @protected.post("/intake", response_class=HTMLResponse, name="intake")
+    def intake(
+        request: Request,
+        user: PageUser,
+        event_title: Annotated[str, Form(max_length=500)],
+        act_type: Annotated[str, Form(max_length=64)],
+        victim_name: Annotated[str, Form(max_length=300)],
+        event_description: Annotated[str, Form(max_length=20_000)] = "",
+        start_date: Annotated[str, Form(max_length=64)] = "",
+        victim_sex: Annotated[str, Form(max_length=64)] = "",
+        confidentiality: Annotated[str, Form()] = "confidential",
+    ) -> Response:
+        _require_intake(user)
+        values = {
+            "event_title": event_title,
+            "act_type": act_type,
+            "victim_name": victim_name,
+            "event_description": event_description,
+            "start_date": start_date,
+            "victim_sex": victim_sex,
+            "confidentiality": confidentiality,
+        }
+        try:
+            level = Confidentiality(confidentiality)
+            created = records_api.intake(
+                store_of(request),
+                user,
+                records_api.Intake(
+                    event_title=event_title.strip(),
+                    act_type=act_type,
+                    victim_name=victim_name.strip(),
+                    event_description=event_description.strip() or None,
+                    start_date=start_date.strip() or None,
+                    victim_sex=victim_sex or None,
+                    confidentiality=level,
+                ),
+            )
+        except (ValueError, records_api.BadRequest) as error:
+            return _intake_page(request, user, values, str(error), status=422)
+        return RedirectResponse(f"/records/{created['event']}", status_code=303)
+
+    return [router, protected]
+
+
+def _require_intake(user: WebUser) -> None:
+    for kind in ("event", "person", "act"):
+        policy.can(user, policy.Action.CREATE, kind, policy.Confidentiality.PUBLIC).require()
+
+
+def _intake_page(
+    request: Request,
+    user: WebUser,
+    values: dict[str, str],
+    problem: str | None,
+    *,
+    status: int = 200,
+) -> HTMLResponse:
+    lang = lang_of(request)
+    levels = [
+        c.value for c in Confidentiality if policy.can(user, policy.Action.CREATE, "event", c.value)
+    ]
+    return render(
+        request,
+        "intake.html",
+        {
+            "values": values,
+            "problem": problem,
+            "act_types": _act_types(lang),
+            "sexes": _sexes(lang),
+            "levels": levels,
+        },
+        user=user,
+        status=status,
+    )
+
+
+def _summary(document: dict[str, Any]) -> str:
+    return records_api.summary(document)
+
+
+def _term_of(document: dict[str, Any]) -> str | None:
+    kind = document.get("kind")
+    if not isinstance(kind, str):
+        return None
+    field = record_type(kind).term_field
+    value = document.get(field) if field else None
+    return value if isinstance(value, str) else None
