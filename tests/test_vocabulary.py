@@ -113,10 +113,12 @@ def test_children_and_ancestors(acts: Vocabulary) -> None:
 def test_labels_fall_back_to_english(vocabs: dict[str, Vocabulary], acts: Vocabulary) -> None:
     assert acts.label(TORTURE, "ko") == "고문"
     assert acts.label(TORTURE, "fr") == "Torture"
-    religions = vocabs["religions"]
-    some = next(iter(religions))
+    languages = vocabs["languages"]
+    some = next(iter(languages))
     assert "ko" not in some.labels
-    assert religions.label(some.id, "ko") == some.labels["en"]
+    assert languages.label(some.id, "ko") == some.labels["en"]
+    local = get_term("L17-KWANLISO")
+    assert "fr" not in local.labels and local.label("fr") == local.labels["en"]
     assert acts.path("03010201000004", "ko").endswith("구금, 투옥 › 불법 체포 시 석방 거부")
 
 
@@ -195,6 +197,17 @@ FULLY_TRANSLATED = [
     "types_of_source_material",
     "types_of_relationships",
     "whereabouts",
+    "civil_status",
+    "education",
+    "religions",
+    "types_of_responses",
+    "attribution",
+    "types_of_courts",
+    "intent",
+    "monitoring_status",
+    "impact_on_the_situation",
+    "intervention_status",
+    "priority",
 ]
 
 # Branches of types_of_acts that North Korea documentation needs, by their ESF/local ids.
@@ -272,6 +285,14 @@ def test_nk_local_methods_and_statuses(vocabs: dict[str, Vocabulary]) -> None:
     assert status.label("L25-FORCIBLY-REPATRIATED", "ko") == "강제북송됨"
 
 
+def test_local_religions_are_roots(vocabs: dict[str, Vocabulary]) -> None:
+    religions = vocabs["religions"]
+    roots = religions.roots()
+    assert [t.id for t in roots if t.local] == ["L12-CHEONDOISM", "L12-SHAMANISM"]
+    assert all(not t.local for t in roots[:-2])
+    assert religions.find("천도교")[0].id == "L12-CHEONDOISM"
+
+
 def test_term_lists_summarise_every_vocabulary(vocabs: dict[str, Vocabulary]) -> None:
     lists = term_lists()
     assert [entry.name for entry in lists] == list(vocabs)
@@ -279,7 +300,7 @@ def test_term_lists_summarise_every_vocabulary(vocabs: dict[str, Vocabulary]) ->
     acts = next(entry for entry in lists if entry.name == "types_of_acts")
     assert acts.terms == len(vocabs["types_of_acts"])
     assert acts.local_terms == sum(1 for t in vocabs["types_of_acts"] if t.local)
-    assert sum(entry.korean_labels for entry in lists) >= 1040
+    assert sum(entry.korean_labels for entry in lists) >= 1180
 
 
 def test_loader_is_cached_and_terms_are_hashable() -> None:
