@@ -83,3 +83,27 @@ def test_figure_change_and_estimate_bounds() -> None:
     assert Figure(label="x", value=3, query="q").change is None
     with pytest.raises(ValidationError):
         Estimate(lower=5, upper=4, method="m")
+
+
+def test_citation_consent_comes_from_the_policy() -> None:
+    from datetime import date
+
+    from kirok.security.policy import Consent, ConsentScope
+
+    on = date(2025, 12, 31)
+    given = Consent(scopes=frozenset({ConsentScope.PUBLICATION}), given=date(2024, 1, 1))
+    assert Citation.checked("W-1", [given], on).publishable
+    revoked = Consent(
+        scopes=frozenset({ConsentScope.PUBLICATION}),
+        given=date(2024, 1, 1),
+        revoked=date(2025, 6, 1),
+    )
+    assert not Citation.checked("W-2", [revoked], on).publishable
+    at_risk = Consent(
+        scopes=frozenset({ConsentScope.PUBLICATION}), given=date(2024, 1, 1), family_at_risk=True
+    )
+    refused = Citation.checked("W-3", [at_risk], on)
+    assert not refused.publishable
+    assert not Citation.checked("W-4", [], on).publishable  # default deny
+    with pytest.raises(NotPublishable, match="W-3"):
+        check_publishable(_with_figure_citation(Audience.PUBLIC, refused))

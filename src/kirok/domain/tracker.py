@@ -145,7 +145,7 @@ class VotePoint:
 
     year: int
     body: str
-    symbol: str
+    symbol: str | None  # None where the symbol was not confirmed
     adopted: bool
     recorded: bool
     yes: int | None
@@ -157,6 +157,9 @@ class VotePoint:
     def label(self) -> str:
         if not self.recorded:
             return "adopted without a vote" if self.adopted else "not adopted (no vote)"
+
+        if self.yes is None and self.no is None and self.abstain is None:
+            return "tally not verified"
 
         def show(n: int | None) -> str:
             return "?" if n is None else str(n)
@@ -194,6 +197,6 @@ def vote_series(resolutions: Sequence[Resolution]) -> dict[str, list[VotePoint]]
         )
         series[r.body].append((when, point))
     return {
-        body: [p for _, p in sorted(points, key=lambda item: (item[0], item[1].symbol))]
+        body: [p for _, p in sorted(points, key=lambda item: (item[0], item[1].symbol or ""))]
         for body, points in sorted(series.items())
     }

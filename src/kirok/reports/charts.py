@@ -52,14 +52,14 @@ def vote_chart(resolutions: Sequence[Resolution]) -> Figure:
             xs = [w for w, p in zip(when, points, strict=True) if getattr(p, attr) is not None]
             ys = [getattr(p, attr) for p in points if getattr(p, attr) is not None]
             ax.plot(xs, ys, marker="o", ms=3, color=colour, label=attr)
-        unrecorded = [w for w, p in zip(when, points, strict=True) if not p.recorded]
+        unrecorded = [w for w, p in zip(when, points, strict=True) if p.yes is None]
         ax.scatter(
             unrecorded,
             [0] * len(unrecorded),
             marker="|",
             s=80,
             color="black",
-            label="no recorded vote / tally not verified",
+            label="no recorded vote, or yes count not verified",
         )
         ax.set_title(body, fontsize=9, loc="left")
         ax.set_ylabel("states")

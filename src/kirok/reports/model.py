@@ -12,6 +12,7 @@ second line of defence: a bug in a query must not put a witness's record in a pu
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from enum import StrEnum
 from typing import Final
@@ -19,7 +20,15 @@ from typing import Final
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from kirok.domain.indicators import Assessment, Indicator
-from kirok.domain.records import Confidentiality, Designation, Intervention, Resolution
+from kirok.domain.records import (
+    Confidentiality,
+    Designation,
+    Event,
+    Intervention,
+    Resolution,
+    SanctionEntry,
+)
+from kirok.security.policy import Consent, ConsentScope, may_leave
 
 __all__ = [
     "SECTIONS",
@@ -74,6 +83,14 @@ class Citation(_Model):
 
     ref: str = Field(min_length=1, max_length=100)
     publishable: bool
+
+    @classmethod
+    def checked(
+        cls, ref: str, consents: Iterable[Consent], on_date: date, *, identifying: bool = True
+    ) -> Citation:
+        """A citation whose ``publishable`` is the consent policy's answer for publication."""
+        decision = may_leave(consents, ConsentScope.PUBLICATION, on_date, identifying=identifying)
+        return cls(ref=ref, publishable=decision.allowed)
 
 
 class Estimate(_Model):
@@ -130,6 +147,9 @@ class RecordOfActions(_Model):
     designations: list[Designation] = Field(default_factory=list)
     resolutions: list[Resolution] = Field(default_factory=list)
     interventions: list[Intervention] = Field(default_factory=list)
+    sanctions: list[SanctionEntry] = Field(default_factory=list)
+    #: Conferences, funded programmes and other actions recorded as events.
+    events: list[Event] = Field(default_factory=list)
 
 
 class IndicatorBlock(_Model):
@@ -178,7 +198,7 @@ def check_publishable(report: ReportData) -> None:
     if bad:
         raise NotPublishable(f"citations without publication consent: {', '.join(bad)}")
     records = [*report.actions.designations, *report.actions.resolutions]
-    records += report.actions.interventions
+    records += [*report.actions.interventions, *report.actions.sanctions, *report.actions.events]
     hidden = sorted(r.id for r in records if r.confidentiality is not Confidentiality.PUBLIC)
     if hidden:
         raise NotPublishable(f"records not marked public: {', '.join(hidden)}")

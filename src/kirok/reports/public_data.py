@@ -43,12 +43,10 @@ def resolutions() -> list[Resolution]:
     result = []
     for i, row in enumerate(_rows("un_resolutions.csv")):
         counts = [_int(row[k]) for k in ("yes", "no", "abstain")]
-        vote = (
-            VoteCount(yes=counts[0], no=counts[1], abstain=counts[2])
-            if any(c is not None for c in counts)
-            else None
-        )
-        symbol = row["symbol"].strip() or f"(symbol not verified, {row['date']})"
+        # Blank cells: the tally was not verified (some of these were adopted without a
+        # vote); an empty VoteCount says "unknown", which None ("without a vote") would not.
+        vote = VoteCount(yes=counts[0], no=counts[1], abstain=counts[2])
+        symbol = row["symbol"].strip() or None
         result.append(
             Resolution(
                 id=f"public-resolution-{i + 1}",
@@ -57,7 +55,7 @@ def resolutions() -> list[Resolution]:
                 title=row["title"],
                 adopted_on=row["date"],
                 vote=vote,
-                notes=None if vote else "vote tally not verified, or adopted without a vote",
+                notes=None if any(c is not None for c in counts) else "vote tally not verified",
                 confidentiality=Confidentiality.PUBLIC,
                 source="public-csv",
             )

@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import date
 
 from kirok.domain.indicators import Direction, Indicator, Point, assess, count_point
-from kirok.domain.records import Confidentiality, Intervention
+from kirok.domain.records import Confidentiality, Event, Intervention, SanctionEntry
+from kirok.domain.tracker import sanctions_in_force
 from kirok.reports import public_data
 from kirok.reports.model import (
     SECTIONS,
@@ -157,6 +158,22 @@ def sample_report(audience: Audience = Audience.INTERNAL, year: int = 2025) -> R
         date=f"{year}-03-01",
         confidentiality=Confidentiality.PUBLIC,
     )
+    sanctions = [
+        SanctionEntry(
+            id="public-sanction-1",
+            program="US Treasury OFAC SDN",
+            listed_name="Ministry of State Security",
+            listed_on="2016-07-06",
+            basis="human-rights designation (sample record)",
+            confidentiality=Confidentiality.PUBLIC,
+        )
+    ]
+    event = Event(
+        id="public-event-1",
+        title="Conference on forced repatriation from China (sample record)",
+        start_date=f"{year}-06",
+        confidentiality=Confidentiality.PUBLIC,
+    )
     return ReportData(
         country="KP",
         country_name="Democratic People's Republic of Korea",
@@ -171,6 +188,8 @@ def sample_report(audience: Audience = Audience.INTERNAL, year: int = 2025) -> R
             designations=designations,
             resolutions=public_data.resolutions(),
             interventions=[intervention],
+            sanctions=sanctions_in_force(sanctions, date(year, 12, 31)),
+            events=[event],
         ),
         indicators=[
             IndicatorBlock(indicator=ind, assessment=assess(ind, year))
