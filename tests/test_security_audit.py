@@ -2,6 +2,8 @@ import dataclasses
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kirok.security.audit import (
     GENESIS_HASH,
@@ -198,3 +200,28 @@ def test_details_may_name_but_not_carry_sensitive_fields() -> None:
         check_details("person", {"name_forms": ["김철수"]}, SENSITIVE_FIELDS)
     with pytest.raises(ValueError, match="testimony"):
         check_details("information", {"testimony": "..."}, SENSITIVE_FIELDS)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n=st.integers(min_value=2, max_value=25),
+    where=st.floats(min_value=0, max_value=1, exclude_max=True),
+    how=st.sampled_from(["edit", "delete", "swap", "insert"]),
+)
+def test_any_single_tampering_is_named_at_its_entry(n: int, where: float, how: str) -> None:
+    chained = chain(_entries(n))
+    i = int(where * (n - 1))  # an index with a successor, so every kind of tampering applies
+    if how == "edit":
+        edited = dataclasses.replace(chained[i].entry, record_id="changed")
+        chained[i] = dataclasses.replace(chained[i], entry=edited)
+    elif how == "delete":
+        del chained[i]
+    elif how == "swap":
+        chained[i], chained[i + 1] = chained[i + 1], chained[i]
+    else:
+        previous = chained[i - 1] if i > 0 else None
+        forged = AuditEntry(i + 1, chained[i].entry.at, "intruder", "delete", "person", "x")
+        chained.insert(i, append(previous, forged))
+    result = verify(chained)
+    assert not result.ok
+    assert result.first_broken_seq == i + 1, (how, i, result)

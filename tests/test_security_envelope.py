@@ -1,4 +1,6 @@
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kirok.security.envelope import (
     field_aad,
@@ -81,3 +83,14 @@ def test_rewrap_moves_data_key_to_new_master_without_touching_data() -> None:
     assert open_sealed(new.unwrap(rewrapped), blob, aad) == "김철수"
     with pytest.raises(MissingKey):
         old.unwrap(rewrapped)
+
+
+@settings(max_examples=50, deadline=None)
+@given(text=st.text(max_size=300), record_id=st.text(alphabet="0123456789abcdef", min_size=1))
+def test_any_text_round_trips(text: str, record_id: str) -> None:
+    dek, _ = new_data_key(_MASTER)
+    aad = field_aad("information", record_id, "testimony")
+    assert open_sealed(dek, seal(dek, text, aad), aad) == text
+
+
+_MASTER = MasterKey.generate()

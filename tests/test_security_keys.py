@@ -1,4 +1,6 @@
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kirok.security.errors import DecryptionError, KeyStoreError, MissingKey
 from kirok.security.keys import (
@@ -98,3 +100,16 @@ def test_keyring_unwraps_by_key_id_during_rotation() -> None:
     assert ring.key_ids == {old.key_id, new.key_id}
     with pytest.raises(MissingKey, match="not in the key store"):
         Keyring(new).unwrap(under_old)
+
+
+@settings(max_examples=80, deadline=None)
+@given(value=st.text(max_size=40))
+def test_blind_index_depends_only_on_the_normalised_value(value: str) -> None:
+    once = normalise_for_index(value)
+    assert normalise_for_index(once) == once
+    assert _KEY.blind_index("name", value) == _KEY.blind_index("name", once)
+    assert _KEY.blind_index("name", f" \t{value}\n ") == _KEY.blind_index("name", value)
+    assert _KEY.blind_index("name", value.casefold()) == _KEY.blind_index("name", value)
+
+
+_KEY = MasterKey.generate()

@@ -41,13 +41,15 @@ _INFO_PREFIX = b"kirok/v1/"
 
 
 def normalise_for_index(value: str) -> str:
-    """The form a value takes before it is blind-indexed: NFC, case-folded, outer space stripped.
+    """The form a value takes before it is blind-indexed: case-folded, NFC, spaces collapsed.
 
-    NFC first so that a Hangul syllable typed as one code point and as composed jamo index alike;
-    `casefold` rather than `lower` so that e.g. German "ß" and "SS" match. Inner whitespace is
+    Unicode's canonical caseless matching (NFD, then case folding) followed by NFC, so that a
+    Hangul syllable typed as one code point and as conjoining jamo index alike, and folding is
+    stable (folding an already folded value changes nothing). `casefold` rather than `lower` so
+    that e.g. German "ß" and "SS" match. Outer whitespace is stripped and inner whitespace
     collapsed to one space, because the same name pasted from two lists differs there most often.
     """
-    folded = unicodedata.normalize("NFC", value).casefold()
+    folded = unicodedata.normalize("NFC", unicodedata.normalize("NFD", value).casefold())
     return " ".join(folded.split())
 
 
