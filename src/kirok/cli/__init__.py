@@ -31,6 +31,7 @@ _GROUPS = (
     "kirok.cli.demo",
     "kirok.cli.estimate",
     "kirok.cli.io",
+    "kirok.cli.keys",
     "kirok.cli.link",
     "kirok.cli.serve",
 )

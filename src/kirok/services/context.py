@@ -87,6 +87,9 @@ class KeyringSealer:
     def unwrap(self, wrapped: bytes) -> bytes:
         return self.keyring.unwrap(wrapped)
 
+    def rewrap(self, wrapped: bytes) -> bytes:
+        return envelope.rewrap(wrapped, self.keyring, self.keyring)
+
     def seal(self, dek: bytes, plaintext: str, aad: str) -> bytes:
         return envelope.seal(dek, plaintext, aad)
 
@@ -128,7 +131,7 @@ def initialise(settings: Settings) -> RecordStore:
     return RecordStore(engine, KeyringSealer(keyring), SENSITIVE_FIELDS)
 
 
-def open_store(settings: Settings) -> RecordStore:
+def open_store(settings: Settings, *, rotating: bool = False) -> RecordStore:
     """The store of an initialised database, refusing a database sealed under another key."""
     keyring = open_keyring(settings)
     engine = create_engine(settings.db_url)
@@ -137,25 +140,45 @@ def open_store(settings: Settings) -> RecordStore:
             raise NotInitialised(
                 f"the database at {settings.db_url} is not at the current schema: run `kirok init`"
             )
-        _bind_key(engine, keyring)
+        _bind_key(engine, keyring, rotating=rotating)
     except BaseException:
         engine.dispose()
         raise
     return RecordStore(engine, KeyringSealer(keyring), SENSITIVE_FIELDS)
 
 
-def _bind_key(engine: sa.Engine, keyring: Keyring) -> None:
-    """Record which master key seals this database; refuse to mix keys across databases."""
-    fingerprint = keyring.blind_index("kirok-database", "key-check")
+def key_check(keyring: Keyring) -> str:
+    """A value naming the current master key, stored in the database it seals."""
+    return keyring.blind_index("kirok-database", "key-check")
+
+
+def _bind_key(engine: sa.Engine, keyring: Keyring, *, rotating: bool = False) -> None:
+    """Record which master key seals this database; refuse to mix keys across databases.
+
+    During a key rotation the key store's current key is already the new one while the
+    database still names the old one: only the rotation itself may open it then.
+    """
+    fingerprint = key_check(keyring)
     with engine.begin() as connection:
         row = connection.execute(sa.select(meta.c.value).where(meta.c.key == "key_check")).first()
         if row is None:
             connection.execute(sa.insert(meta).values(key="key_check", value=fingerprint))
-        elif row.value != fingerprint:
+        elif row.value != fingerprint and not (rotating and _matches_retired(row.value, keyring)):
+            if _matches_retired(row.value, keyring):
+                raise KeyMismatch(
+                    "a key rotation is unfinished: run `kirok keys rotate` again to complete it"
+                )
             raise KeyMismatch(
                 "this database was sealed with another master key than the key store's "
                 "current one: check --keystore / KIROK_KEYSTORE"
             )
+
+
+def _matches_retired(value: str, keyring: Keyring) -> bool:
+    return any(
+        keyring.get(key_id).blind_index("kirok-database", "key-check") == value
+        for key_id in keyring.key_ids
+    )
 
 
 def _env_path(name: str) -> Path | None:

@@ -204,6 +204,30 @@ class UnitOfWork:
             return existing, False  # re-importing the same data changes nothing
         return self.update(candidate), False
 
+    def rekey(self, record_id: str) -> None:
+        """Re-wrap the record's data key and rebuild its keyed indexes under the current master
+        key (key rotation). Sealed fields are untouched: only the small wrapped key changes."""
+        row = self.connection.execute(
+            sa.select(records.c.wrapped_key, records.c.deleted_at).where(records.c.id == record_id)
+        ).one()
+        sealer = self._store.sealer
+        if row.wrapped_key is not None:
+            rewrapped = sealer.rewrap(row.wrapped_key)
+            self.connection.execute(
+                sa.update(records).where(records.c.id == record_id).values(wrapped_key=rewrapped)
+            )
+        for table in (text_grams, blind_index):
+            self.connection.execute(sa.delete(table).where(table.c.record_id == record_id))
+        if row.deleted_at is None:
+            self._write_indexes(self.get(record_id))
+
+    def record_ids(self, after: str = "", limit: int = 500) -> builtins.list[str]:
+        """Ids of every record, deleted ones included, in id order (for batch maintenance)."""
+        rows = self.connection.execute(
+            sa.select(records.c.id).where(records.c.id > after).order_by(records.c.id).limit(limit)
+        )
+        return [str(row.id) for row in rows]
+
     def audit(
         self, action: str, entity: str | None, record_id: str | None, details: Mapping[str, Any]
     ) -> None:
@@ -288,11 +312,13 @@ class UnitOfWork:
                     break
         return found
 
-    def find_by_blind_index(self, field: str, value: str) -> builtins.list[str]:
-        digest = self._store.sealer.blind_index(field, value)
+    def find_person_by_name(self, name: str) -> builtins.list[str]:
+        """Ids of persons with a name form or alias exactly ``name`` (case, accents and spaces
+        aside), found through the keyed blind index: no plaintext is compared in SQL."""
+        digest = self._store.sealer.blind_index("name", _name_key(name))
         rows = self.connection.execute(
             sa.select(blind_index.c.record_id).where(
-                blind_index.c.field == field, blind_index.c.digest == digest
+                blind_index.c.field == "name", blind_index.c.digest == digest
             )
         )
         return [str(row.record_id) for row in rows]
@@ -482,6 +508,10 @@ class UnitOfWork:
                     for field, target in references.items()
                 ],
             )
+        self._write_indexes(record)
+
+    def _write_indexes(self, record: Record) -> None:
+        """The keyed search grams and name blind indexes of a record."""
         digests = {
             self._gram_digest(g) for text in record.searchable_text() for g in grams.grams(text)
         }
@@ -489,7 +519,7 @@ class UnitOfWork:
             self.connection.execute(
                 sa.insert(text_grams), [{"gram": d, "record_id": record.id} for d in digests]
             )
-        names = {grams.fold("".join(text.split())) for text in _exact_names(record) if text.strip()}
+        names = {_name_key(text) for text in _exact_names(record) if text.strip()}
         if names:
             sealer = self._store.sealer
             self.connection.execute(
@@ -529,6 +559,10 @@ def _utc(moment: datetime) -> datetime:
 def _aad(kind: str, record_id: str) -> str:
     # Binds a sealed blob to its record: a blob copied onto another record will not open.
     return f"kirok:{kind}:{record_id}"
+
+
+def _name_key(text: str) -> str:
+    return grams.fold("".join(text.split()))
 
 
 def _exact_names(record: Record) -> list[str]:

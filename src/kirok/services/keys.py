@@ -1,0 +1,124 @@
+"""Key operations: create, back up as Shamir shares, restore, rotate. Each is audited."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from kirok.security.audit import AuditAction
+from kirok.security.errors import KeyStoreExists
+from kirok.security.keys import MasterKey
+from kirok.security.keystore import KeyStore, Secret
+from kirok.security.shamir import combine, split
+from kirok.services.context import Settings, ensure_keys, key_check, open_keyring, open_store
+from kirok.store.schema import meta
+
+Progress = Callable[[int], None]
+_CURSOR = "rotation_cursor"
+
+
+def init_keys(settings: Settings) -> str:
+    """Create the key store (and key file) if absent; returns the master key's fingerprint."""
+    if settings.keystore.exists():
+        raise KeyStoreExists(f"a key store already exists at {settings.keystore}")
+    return ensure_keys(settings).current.fingerprint
+
+
+def backup(settings: Settings, actor: str, shares: int, threshold: int) -> list[str]:
+    """Split the current master key into share texts, any ``threshold`` of which restore it."""
+    keyring = open_keyring(settings)
+    texts = split(keyring.current, shares=shares, threshold=threshold)
+    _audit(settings, actor, AuditAction.KEY_BACKUP, {"shares": shares, "threshold": threshold})
+    return texts
+
+
+def restore(share_texts: list[str], secret: Secret, keystore: Path) -> MasterKey:
+    """Rebuild the master key from shares into a new key store unlocked by ``secret``."""
+    master = combine(share_texts)
+    store, _ = KeyStore.create(secret, master)
+    store.save(keystore)
+    return master
+
+
+@dataclass(frozen=True)
+class Rotation:
+    old_key: str
+    new_key: str
+    records: int
+
+
+def rotate(
+    settings: Settings, actor: str, batch: int = 500, progress: Progress = lambda _: None
+) -> Rotation:
+    """Make a new master key current and re-wrap every data key under it.
+
+    Resumable: the key store keeps the old key (retired) until every record is done, and the
+    database keeps a cursor; running ``rotate`` again after a crash continues from the cursor.
+    Sealed fields are not re-encrypted (their data keys are unchanged); the keyed search and
+    name indexes are rebuilt, since they are keyed by the current master key.
+    """
+    keystore = KeyStore.load(settings.keystore)
+    keyring = keystore.unlock(settings.secret)
+    old_id = keyring.current.key_id
+    with open_store(settings, rotating=True) as store:
+        resuming = _cursor(store.engine) is not None
+        if not resuming:
+            keystore = keystore.with_new_current(settings.secret, MasterKey.generate())
+            keystore.save(settings.keystore, overwrite=True)
+            keyring = keystore.unlock(settings.secret)
+            _set_cursor(store.engine, "")
+        else:
+            old_id = next(k for k in keyring.key_ids if k != keyring.current.key_id)
+    done = 0
+    with open_store(settings, rotating=True) as store:
+        cursor = _cursor(store.engine) or ""
+        while True:
+            with store.write(actor) as uow:
+                ids = uow.record_ids(after=cursor, limit=batch)
+                for record_id in ids:
+                    uow.rekey(record_id)
+                if ids:
+                    cursor = ids[-1]
+                    uow.connection.execute(
+                        sa.update(meta).where(meta.c.key == _CURSOR).values(value=cursor)
+                    )
+            done += len(ids)
+            progress(done)
+            if len(ids) < batch:
+                break
+        with store.write(actor) as uow:
+            uow.connection.execute(
+                sa.update(meta).where(meta.c.key == "key_check").values(value=key_check(keyring))
+            )
+            uow.connection.execute(sa.delete(meta).where(meta.c.key == _CURSOR))
+            uow.audit(
+                AuditAction.KEY_ROTATE,
+                "key",
+                None,
+                {"from": old_id, "to": keyring.current.key_id, "records": done},
+            )
+    retired = [k for k in keyring.key_ids if k != keyring.current.key_id]
+    for key_id in retired:
+        keystore = keystore.without_key(key_id)
+    keystore.save(settings.keystore, overwrite=True)
+    return Rotation(old_id, keyring.current.key_id, done)
+
+
+def _cursor(engine: sa.Engine) -> str | None:
+    with engine.connect() as connection:
+        row = connection.execute(sa.select(meta.c.value).where(meta.c.key == _CURSOR)).first()
+    return None if row is None else str(row.value)
+
+
+def _set_cursor(engine: sa.Engine, value: str) -> None:
+    with engine.begin() as connection:
+        connection.execute(sa.delete(meta).where(meta.c.key == _CURSOR))
+        connection.execute(sa.insert(meta).values(key=_CURSOR, value=value))
+
+
+def _audit(settings: Settings, actor: str, action: str, details: dict[str, int]) -> None:
+    with open_store(settings) as store, store.write(actor) as uow:
+        uow.audit(action, "key", None, details)
