@@ -2,6 +2,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from kirok.domain.records import Designation, Resolution, SanctionEntry, VoteCount
 from kirok.domain.tracker import (
     InForce,
@@ -114,3 +117,30 @@ def test_vote_series_orders_by_date_and_marks_consensus() -> None:
     assert not consensus.recorded and consensus.yes is None
     assert consensus.label == "adopted without a vote"
     assert [p.symbol for p in series["HRC"]] == ["A/HRC/RES/19/13"]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(2000, 2010), st.sampled_from(["a", "b"])), max_size=8),
+    st.dates(date(1999, 1, 1), date(2012, 12, 31)),
+)
+def test_one_designation_in_force_per_programme_the_latest_started(
+    entries: list[tuple[int, str]], on: date
+) -> None:
+    ds = [Designation(program=p, country="KP", year=y, status=f"s{y}") for y, p in entries]
+    in_force = designations_in_force(ds, on)
+    assert len({d.program for d in in_force}) == len(in_force)
+    for program in ("a", "b"):
+        started = [y for y, p in entries if p == program and date(y, 1, 1) <= on]
+        chosen = [d for d in in_force if d.program == program]
+        assert [d.year for d in chosen] == ([max(started)] if started else [])
+
+
+def test_unknown_tally_is_not_called_consensus() -> None:
+    unknown = Resolution(body="HRC", adopted_on="2016-03-23", vote=VoteCount())
+    partial = Resolution(body="CHR", adopted_on="2004-04-15", vote=VoteCount(yes=29))
+    series = vote_series([unknown, partial])
+    assert series["HRC"][0].recorded and series["HRC"][0].label == "tally not verified"
+    assert series["CHR"][0].label == "29–?–?"
+    consensus = Resolution(body="UNGA", adopted_on="2012-12-20", vote=None)
+    assert vote_series([consensus])["UNGA"][0].label == "adopted without a vote"
