@@ -197,3 +197,10 @@ def test_altered_entry_is_not_reported_as_a_wrong_passphrase(field: str) -> None
     assert not isinstance(info.value, WrongPassphrase)
     with pytest.raises(WrongPassphrase):
         altered.unlock(Passphrase("wrong passphrase entirely"))
+
+
+def test_unreadable_paths_are_key_store_errors(tmp_path: Path) -> None:
+    with pytest.raises(KeyStoreError, match="cannot read the key store"):
+        KeyStore.load(tmp_path)  # a directory
+    with pytest.raises(KeyStoreError, match="cannot read the key file"):
+        read_key_file(tmp_path)

@@ -106,3 +106,8 @@ def test_totp_allows_one_step_of_drift_but_not_more() -> None:
 def test_totp_uri_names_issuer_and_user() -> None:
     uri = totp_uri(new_totp_secret(), "kim.documenter")
     assert uri.startswith("otpauth://totp/kirok:kim.documenter?") and "issuer=kirok" in uri
+
+
+def test_totp_needs_an_aware_time() -> None:
+    with pytest.raises(ValueError, match="timezone"):
+        check_totp(new_totp_secret(), "123456", datetime(2026, 11, 28, 8, 0))

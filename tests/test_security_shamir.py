@@ -4,7 +4,7 @@ import pytest
 
 from kirok.security.errors import ShareError
 from kirok.security.keys import MasterKey
-from kirok.security.shamir import SHARE_PREFIX, combine, decode_share, split
+from kirok.security.shamir import SHARE_PREFIX, Share, combine, decode_share, encode_share, split
 
 
 def test_any_two_of_three_restore_the_key() -> None:
@@ -101,3 +101,21 @@ def test_two_backups_of_the_same_key_do_not_combine_silently() -> None:
 def test_invalid_parameters(n: int, k: int) -> None:
     with pytest.raises(ValueError):
         split(MasterKey.generate(), shares=n, threshold=k)
+
+
+def test_a_damaged_share_beyond_the_threshold_is_not_ignored() -> None:
+    master = MasterKey.generate()
+    a, b, c = split(master)
+    other = decode_share(split(master)[2])  # same key and header, points of another backup
+    forged = encode_share(Share(other.threshold, other.count, 3, other.key_id, other.points))
+    assert combine([a, b, c]) == master
+    with pytest.raises(ShareError, match="share 3 does not belong"):
+        combine([a, b, forged])
+
+
+@pytest.mark.parametrize("threshold, count, index", [(1, 3, 1), (4, 3, 1), (2, 3, 0), (2, 3, 4)])
+def test_inconsistent_share_header_is_rejected(threshold: int, count: int, index: int) -> None:
+    share = decode_share(split(MasterKey.generate())[0])
+    bad = encode_share(Share(threshold, count, index, share.key_id, share.points))
+    with pytest.raises(ShareError, match="inconsistent"):
+        decode_share(bad)

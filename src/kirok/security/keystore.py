@@ -296,7 +296,9 @@ class KeyStore:
         try:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
-            raise MissingKey(f"no key store at {path} (run `kirok keys init` first)") from None
+            raise MissingKey(f"no key store at {path} (run `kirok init` first)") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise KeyStoreError(f"cannot read the key store at {path}: {exc}") from None
         return cls.from_json(text)
 
 
@@ -360,6 +362,8 @@ def read_key_file(path: Path) -> bytes:
         raise MissingKey(f"no key file at {path}") from None
     except UnicodeDecodeError:
         raise KeyStoreError(f"{path} is not a kirok key file") from None
+    except OSError as exc:
+        raise KeyStoreError(f"cannot read the key file at {path}: {exc}") from None
     lines = text.split()
     if len(lines) < 3 or " ".join(lines[:2]) != KEY_FILE_HEADER:
         raise KeyStoreError(f"{path} is not a kirok key file")

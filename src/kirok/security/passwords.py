@@ -147,6 +147,8 @@ def verify_totp(
     A code is accepted at most once: pass the step returned by the last successful check as
     `last_used_step`, and store the new `step` on success (RFC 6238 §5.2, replay).
     """
+    if at.tzinfo is None:
+        raise ValueError("TOTP checks need a timezone-aware time")
     digits = "".join(code.split())
     if not digits.isdigit() or len(digits) != 6:
         return TotpResult(False, None, "a code is 6 digits")

@@ -409,6 +409,9 @@ def may_leave(
     publication of identifying data regardless of what else was agreed (relatives in North Korea
     can be punished for a defector's testimony). `identifying=False` is for content that has
     been stripped of identity; it still needs consent.
+
+    Pass every consent that bears on what leaves: the information's own and those of each
+    person it identifies (source, victim, relatives). Any one of them can block it.
     """
     wanted = ConsentScope(scope)
     records = list(consents)

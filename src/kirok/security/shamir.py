@@ -107,6 +107,8 @@ def decode_share(text: str) -> Share:
     version, threshold, count, index = body[:4]
     if version != _VERSION:
         raise ShareError(f"unsupported share format {version}")
+    if not (2 <= threshold <= count and 1 <= index <= count):
+        raise ShareError(f"share header is inconsistent (share {index}, {threshold} of {count})")
     key_id = body[4 : 4 + KEY_ID_BYTES].hex()
     points = body[4 + KEY_ID_BYTES :]
     return Share(threshold, count, index, key_id, (points[:_HALF], points[_HALF:]))
@@ -139,14 +141,25 @@ def combine(texts: list[str]) -> MasterKey:
             f"{first.threshold} different shares are needed to restore master key "
             f"{first.key_id}; {len(shares)} given"
         )
-    used = shares[: first.threshold]
-    secret = Shamir.combine([(s.index, s.points[0]) for s in used]) + Shamir.combine(
-        [(s.index, s.points[1]) for s in used]
+    used, extra = shares[: first.threshold], shares[first.threshold :]
+    master = _combine(used)
+    if master is None:
+        raise ShareError(f"the shares do not reproduce master key {first.key_id}")
+    # A share beyond the threshold is checked too: swapped in for one of the others, it must
+    # give the same key, or it is a damaged share that would fail on the day it is needed.
+    for share in extra:
+        if _combine([*used[1:], share]) != master:
+            raise ShareError(f"share {share.index} does not belong with the others")
+    return master
+
+
+def _combine(shares: list[Share]) -> MasterKey | None:
+    """The key these shares give, or None if it is not the key they name."""
+    secret = Shamir.combine([(s.index, s.points[0]) for s in shares]) + Shamir.combine(
+        [(s.index, s.points[1]) for s in shares]
     )
     master = MasterKey(secret)
-    if master.key_id != first.key_id:
-        raise ShareError(f"the shares do not reproduce master key {first.key_id}")
-    return master
+    return master if master.key_id == shares[0].key_id else None
 
 
 def _checksum(body: bytes) -> bytes:
