@@ -63,7 +63,8 @@ def split(master: MasterKey, *, shares: int = 3, threshold: int = 2) -> list[str
     second = Shamir.split(threshold, shares, secret[_HALF:])
     texts = []
     for (i, a), (j, b) in zip(first, second, strict=True):
-        assert i == j
+        if i != j:  # pycryptodome numbers shares 1..n in both calls
+            raise ShareError("internal error: share indexes of the two halves differ")
         share = Share(threshold, shares, i, master.key_id, (a, b))
         texts.append(encode_share(share))
     return texts
