@@ -30,6 +30,7 @@ _GROUPS = (
     "kirok.cli.audit",
     "kirok.cli.demo",
     "kirok.cli.estimate",
+    "kirok.cli.evidence",
     "kirok.cli.io",
     "kirok.cli.keys",
     "kirok.cli.link",

@@ -123,6 +123,8 @@ def gazetteer_records() -> list[Place]:
                 lon=place.lon,
                 precision_m=place.precision_m,
                 facility_type=place.facility_type,
+                valid_from=place.valid_from,
+                valid_to=place.valid_to,
                 source=GAZETTEER_SOURCE,
                 external_id=place.id,
                 confidentiality=Confidentiality.PUBLIC,

@@ -27,6 +27,7 @@ from kirok.store import grams
 from kirok.store.audit_log import append_audit
 from kirok.store.engine import WRITE_OPTION
 from kirok.store.schema import (
+    audit_log,
     blind_index,
     record_refs,
     record_versions,
@@ -220,6 +221,31 @@ class UnitOfWork:
             self.connection.execute(sa.delete(table).where(table.c.record_id == record_id))
         if row.deleted_at is None:
             self._write_indexes(self.get(record_id))
+
+    def data_key(self, record_id: str) -> bytes:
+        """The record's own data key, for content kept outside the database (evidence files)."""
+        row = self.connection.execute(
+            sa.select(records.c.wrapped_key).where(records.c.id == record_id)
+        ).first()
+        if row is None or row.wrapped_key is None:
+            raise NotFound(record_id)
+        return self._store.sealer.unwrap(row.wrapped_key)
+
+    def audit_trail(self, record_id: str) -> builtins.list[dict[str, Any]]:
+        """The audit entries about one record, oldest first (e.g. an evidence file's custody)."""
+        rows = self.connection.execute(
+            sa.select(audit_log).where(audit_log.c.record_id == record_id).order_by(audit_log.c.seq)
+        )
+        return [
+            {
+                "seq": row.seq,
+                "at": row.at,
+                "actor": row.actor,
+                "action": row.action,
+                "details": json.loads(row.details),
+            }
+            for row in rows
+        ]
 
     def record_ids(self, after: str = "", limit: int = 500) -> builtins.list[str]:
         """Ids of every record, deleted ones included, in id order (for batch maintenance)."""
