@@ -13,7 +13,9 @@ from kirok.domain.indicators import (
     assess,
     compare,
     count_point,
+    estimate_point,
 )
+from kirok.estimation.result import EstimationResult
 
 LOWER = Direction.LOWER_IS_BETTER
 
@@ -111,3 +113,28 @@ def test_missing_year_is_insufficient_data() -> None:
         Indicator.of("d", "d", LOWER, [count_point(2010, 1), count_point(2010, 2)])
     with pytest.raises(ValueError):
         Point(2010, 5, 6, 7)
+
+
+def _result(estimate: float, lower: float | None, upper: float | None) -> EstimationResult:
+    return EstimationResult(
+        method="loglinear",
+        model="[12,13]",
+        n_observed=900,
+        estimate=estimate,
+        ci_lower=lower,
+        ci_upper=upper,
+        ci_level=0.95,
+        ci_method="profile likelihood",
+        lists=("a", "b", "c"),
+        data_sha256="0" * 64,
+        settings={},
+    )
+
+
+def test_estimation_results_become_points_only_with_an_interval() -> None:
+    a = estimate_point(2020, _result(1200, 1000, 1500))
+    b = estimate_point(2021, _result(900, 850, 990))
+    assert a.method.startswith("loglinear") and a.level == 0.95
+    assert compare(a, b, LOWER) is Verdict.IMPROVED
+    with pytest.raises(ValueError, match="no interval"):
+        estimate_point(2022, _result(1000, None, None))

@@ -27,6 +27,8 @@ from typing import Final
 
 from scipy.stats import chi2
 
+from kirok.estimation.result import EstimationResult
+
 __all__ = [
     "DEFAULT_LEVEL",
     "DEFAULT_SUSTAIN_YEARS",
@@ -38,6 +40,7 @@ __all__ = [
     "assess",
     "compare",
     "count_point",
+    "estimate_point",
 ]
 
 DEFAULT_LEVEL: Final = 0.95
@@ -70,6 +73,18 @@ def count_point(year: int, count: int, level: float = DEFAULT_LEVEL) -> Point:
     lower = 0.0 if count == 0 else float(chi2.ppf(alpha / 2, 2 * count) / 2)
     upper = float(chi2.ppf(1 - alpha / 2, 2 * count + 2) / 2)
     return Point(year, float(count), lower, upper, level, "count, exact Poisson interval")
+
+
+def estimate_point(year: int, result: EstimationResult) -> Point:
+    """A point from an estimation run (e.g. a camp population by multiple-systems estimation).
+
+    A run without an interval cannot support a verdict, so it is refused rather than shown as
+    if it were exact.
+    """
+    if result.ci_lower is None or result.ci_upper is None:
+        raise ValueError(f"estimate for {year} has no interval; it cannot be an indicator point")
+    method = f"{result.method} {result.model}, {result.ci_method}"
+    return Point(year, result.estimate, result.ci_lower, result.ci_upper, result.ci_level, method)
 
 
 class Direction(StrEnum):
