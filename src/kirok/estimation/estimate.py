@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
+from kirok.estimation import diagnostics
 from kirok.estimation.histories import CaptureHistories
+from kirok.estimation.lcmcr import Priors
 from kirok.estimation.loglinear import (
     ModelFit,
     fit_chao,
@@ -14,6 +18,7 @@ from kirok.estimation.loglinear import (
     rank_models,
     table_warnings,
 )
+from kirok.estimation.mcmc import RunSettings, run_chains
 from kirok.estimation.models import hierarchical_models, parse_model
 from kirok.estimation.result import EstimationResult
 
@@ -129,3 +134,104 @@ def _summary(fit: ModelFit) -> dict[str, Any]:
         "aic": fit.aic,
         "bic": fit.bic,
     }
+
+
+def estimate_lcmcr(
+    histories: CaptureHistories,
+    classes: int = 10,
+    chains: int = 4,
+    seed: int | None = None,
+    target_ess: int = 2000,
+    max_sweeps: int = 5_000_000,
+    alpha_shape: float = 0.25,
+    alpha_rate: float = 0.25,
+    burn_in: int = 20_000,
+    thin: int = 10,
+    first_block: int = 100_000,
+    processes: int | None = None,
+    level: float = 0.95,
+) -> EstimationResult:
+    """Posterior of N under LCMCR, run until R̂ and ESS targets are met; median and interval.
+
+    The reported interval is the equal-tailed posterior interval; the Monte-Carlo standard error of
+    each reported quantile is in ``diagnostics`` so a reader can see how many digits are real.
+    """
+    priors = Priors(classes=classes, alpha_shape=alpha_shape, alpha_rate=alpha_rate)
+    settings = RunSettings(
+        chains=chains,
+        burn_in=burn_in,
+        thin=thin,
+        first_block=first_block,
+        max_sweeps=max_sweeps,
+        target_ess=target_ess,
+        processes=processes,
+    )
+    run = run_chains(histories, priors, settings, seed)
+    draws = run.population
+    tail = (1.0 - level) / 2.0
+    low, median, high = (float(q) for q in np.quantile(draws, [tail, 0.5, 1.0 - tail]))
+    summary = diagnostics.summary(draws, (tail, 0.5, 1.0 - tail))
+    all_occupied = float(np.mean(run.occupied == classes))
+    notes: list[str] = []
+    if summary["rhat"] > settings.rhat_target:
+        notes.append(
+            f"R-hat {summary['rhat']:.3f} > {settings.rhat_target}: the chains disagree; "
+            "the posterior summary is not reliable"
+        )
+    if min(summary["ess_bulk"], summary["ess_tail"]) < target_ess:
+        notes.append(
+            f"effective sample size (bulk {summary['ess_bulk']:.0f}, tail "
+            f"{summary['ess_tail']:.0f}) is below the target {target_ess} after "
+            f"{run.sweeps_per_chain:,} sweeps per chain (the cap); quantiles are imprecise"
+        )
+    if all_occupied > 0.01:
+        notes.append(
+            f"all K = {classes} latent classes are occupied in {all_occupied:.0%} of draws; "
+            "K may be too small, rerun with more classes"
+        )
+    if run.cap_hits:
+        notes.append(
+            f"the number of unobserved people hit its cap (20 x n) in {run.cap_hits} sweeps; "
+            "the posterior has a heavy right tail that the cap truncates"
+        )
+    notes.extend(table_warnings(histories))
+    alpha_rhat = diagnostics.rhat(run.alpha)
+    return EstimationResult(
+        method="lcmcr",
+        model=f"LCMCR K={classes}",
+        n_observed=histories.n_observed,
+        estimate=median,
+        median=median,
+        mean=float(draws.mean()),
+        ci_lower=low,
+        ci_upper=high,
+        ci_level=level,
+        ci_method="equal-tailed posterior interval",
+        rhat=summary["rhat"],
+        seed=run.seed,
+        seeds=run.chain_seeds,
+        lists=histories.lists,
+        data_sha256=histories.sha256(),
+        settings={
+            "classes": classes,
+            "alpha_shape": alpha_shape,
+            "alpha_rate": alpha_rate,
+            "prior_n": "1/N",
+            "lambda_prior": "Beta(1,1)",
+            **settings.to_dict(),
+        },
+        diagnostics={
+            **summary,
+            "sweeps_per_chain": run.sweeps_per_chain,
+            "draws_per_chain": int(draws.shape[1]),
+            "stopped_by": run.stopped_by,
+            "cap_hits": run.cap_hits,
+            "share_all_classes_occupied": all_occupied,
+            "occupied_classes_median": float(np.median(run.occupied)),
+            "alpha_rhat": alpha_rhat,
+            "history": run.history,
+        },
+        details={"chain_medians": [float(np.median(c)) for c in draws]},
+        warnings=tuple(notes),
+        draws=draws,
+    )

@@ -54,6 +54,8 @@ class EstimationResult:
     diagnostics: dict[str, Any] = field(default_factory=dict)
     details: dict[str, Any] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    # Posterior draws of N (chains x draws) for plots; not serialised (the seed reproduces them).
+    draws: Any = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
