@@ -8,6 +8,7 @@ from kirok.domain.refugee import (
     assess_risk,
     current_step,
     order_steps,
+    validate_case,
     validate_path,
 )
 
@@ -89,3 +90,23 @@ def test_alert_on_change_fires_on_entry_only() -> None:
         CustodyStep(stage="detention_china", start_date="2025-01", end_date="2025-02"),
     )
     assert alert_on_change(after, resettled, TODAY) is None
+
+
+def test_validate_case_checks_durable_solutions() -> None:
+    ended = CustodyStep(stage="detention_china", start_date="2024-01", end_date="2024-03")
+    good = RefugeeCase(
+        person_id="p",
+        status="resettled",
+        steps=[ARREST.model_copy(update={"start_date": "2024-01", "end_date": "2024-01"}), ended],
+        solution_sought="resettlement",
+        solution_achieved="resettlement",
+    )
+    assert validate_case(good) == []
+    unknown = good.model_copy(update={"solution_sought": "asylum_somewhere"})
+    assert [p.message for p in validate_case(unknown)] == [
+        "solution_sought 'asylum_somewhere' is not a durable solution"
+    ]
+    still_held = case("detained_china", ARREST, DETAINED).model_copy(
+        update={"solution_achieved": "resettlement"}
+    )
+    assert "custody step is open" in validate_case(still_held)[0].message

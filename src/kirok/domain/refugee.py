@@ -33,6 +33,7 @@ __all__ = [
     "assess_risk",
     "current_step",
     "order_steps",
+    "validate_case",
     "validate_path",
 ]
 
@@ -54,6 +55,10 @@ IMMINENT_STATUSES: Final = frozenset({"repatriation_imminent", "transfer_to_bord
 
 #: Stages high-risk on their own, whatever the case status.
 HIGH_RISK_STAGES: Final = frozenset({"handover", "mss_holding"})
+
+#: UNHCR's durable solutions. "Voluntary repatriation" to the DPRK is listed because it is the
+#: UNHCR term; a case recording it deserves a second look.
+SOLUTIONS: Final = frozenset({"voluntary_repatriation", "local_integration", "resettlement"})
 
 CHINA: Final = "Government of the People's Republic of China"
 DPRK: Final = "Government of the Democratic People's Republic of Korea"
@@ -108,6 +113,20 @@ def validate_path(steps: list[CustodyStep]) -> list[CustodyProblem]:
             problems.append(CustodyProblem(i, f"{step.stage} starts before the previous step"))
         if start:
             previous_start = start.earliest
+    return problems
+
+
+def validate_case(case: RefugeeCase) -> list[CustodyProblem]:
+    """Path problems plus durable-solution problems (index -1: the case itself)."""
+    problems = validate_path(case.steps)
+    for name in ("solution_sought", "solution_achieved"):
+        value = getattr(case, name)
+        if value is not None and value not in SOLUTIONS:
+            problems.append(CustodyProblem(-1, f"{name} {value!r} is not a durable solution"))
+    if case.solution_achieved is not None and current_step(case) is not None:
+        problems.append(
+            CustodyProblem(-1, "a durable solution is recorded while a custody step is open")
+        )
     return problems
 
 
