@@ -377,3 +377,10 @@ def test_policy_covers_every_domain_record_kind_and_field() -> None:
         assert kind in set(EntityKind), f"the policy does not know record kind {kind}"
         declared = SENSITIVE_FIELDS[kind] - {"file"}  # evidence content is not a row field
         assert declared <= set(model.model_fields), (kind, declared - set(model.model_fields))
+
+
+def test_identity_without_a_record_id_is_hidden_not_pseudonymised() -> None:
+    record = {k: v for k, v in PERSON.items() if k != "id"}
+    out = redact("person", record, user("analyst"), pseudonyms=KEY)
+    assert out["name_forms"] is None and "name_forms" in out["_redacted"]
+    assert "_pseudonymized" not in out
