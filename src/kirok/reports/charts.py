@@ -8,6 +8,7 @@ without verified coordinates are listed under the map instead of being guessed.
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Sequence
 from typing import Literal
 
@@ -17,6 +18,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from kirok.domain.indicators import Indicator  # noqa: E402
 from kirok.domain.records import Designation, Resolution  # noqa: E402
@@ -49,9 +51,9 @@ def vote_chart(resolutions: Sequence[Resolution]) -> Figure:
     for ax, (body, points) in zip(axes[:, 0], series.items(), strict=False):
         when = [p.year + (0.5 if body == "UNGA" else 0.2) for p in points]
         for attr, colour in (("yes", "#2b7a3d"), ("no", "#b22222"), ("abstain", "#888888")):
-            xs = [w for w, p in zip(when, points, strict=True) if getattr(p, attr) is not None]
-            ys = [getattr(p, attr) for p in points if getattr(p, attr) is not None]
-            ax.plot(xs, ys, marker="o", ms=3, color=colour, label=attr)
+            # NaN breaks the line: a year without a verified count is a gap, not a slope.
+            ys = [math.nan if getattr(p, attr) is None else getattr(p, attr) for p in points]
+            ax.plot(when, ys, marker="o", ms=3, color=colour, label=attr)
         unrecorded = [w for w, p in zip(when, points, strict=True) if p.yes is None]
         ax.scatter(
             unrecorded,
@@ -64,7 +66,9 @@ def vote_chart(resolutions: Sequence[Resolution]) -> Figure:
         ax.set_title(body, fontsize=9, loc="left")
         ax.set_ylabel("states")
         ax.grid(alpha=0.3)
-    axes[0, 0].legend(fontsize=7, ncol=4, loc="upper left")
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, fontsize=7, ncol=4, loc="lower center", bbox_to_anchor=(0.5, 1.0))
+    fig.tight_layout()
     return fig
 
 
@@ -107,6 +111,9 @@ def indicator_chart(indicator: Indicator) -> Figure:
     above = [p.upper - p.value for p in indicator.points]
     ax.errorbar(years, values, yerr=[below, above], fmt="o-", ms=3, capsize=2, color="#1f4e79")
     ax.set_title(indicator.label, fontsize=9, loc="left")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if years:
+        ax.set_xlim(min(years) - 0.5, max(years) + 0.5)
     ax.grid(alpha=0.3)
     return fig
 
