@@ -1,10 +1,13 @@
 """Places of the demo data: home counties, DPRK detention facilities, Chinese detention sites.
 
-There is no shared gazetteer module yet, so the generator keeps this small internal list.
-Facility names follow the public record (``kirok/data/public/camps.csv``); their *populations*
-in the demo are simulated. Each entry carries the Hangul name and its spellings in Revised
-Romanization, McCune–Reischauer (with and without diacritics) and DPRK style, so that records
-can spell a hometown as different documenters would.
+Where the place is in kirok's gazetteer (``kirok.domain.gazetteer``, loaded by ``kirok init``
+and ``kirok demo``) the records refer to it by its gazetteer id (``KP-NHA-HOERYONG``,
+``CAMP-15``); the others (some counties, jipkyulso, MSS holding centres, most Chinese detention
+centres) get a ``demo-place-…`` id and a ``Place`` record of their own from
+:func:`place_records`. Facility names follow the public record (``kirok/data/public/camps.csv``);
+the *populations* in the demo are simulated. Each county carries its Hangul name and its
+spellings in Revised Romanization, McCune–Reischauer and DPRK style, so that records can spell a
+hometown as different documenters would.
 """
 
 from __future__ import annotations
@@ -30,10 +33,11 @@ class County:
     weight: float
     border: bool
     suffix: str  # 시 (city) or 군 (county)
+    gazetteer_id: str | None = None
 
     @property
     def place_id(self) -> str:
-        return f"demo-place-county-{self.key}"
+        return self.gazetteer_id or f"demo-place-county-{self.key}"
 
     @property
     def mr_ascii(self) -> str:
@@ -50,10 +54,11 @@ class Facility:
     hangul: str
     weight: float
     country: str = "KP"
+    gazetteer_id: str | None = None
 
     @property
     def place_id(self) -> str:
-        return f"demo-place-{self.stage}-{self.key}"
+        return self.gazetteer_id or f"demo-place-{self.stage}-{self.key}"
 
 
 N_HAMGYONG = ("North Hamgyong", "함경북도")
@@ -78,7 +83,29 @@ def _county(
     border: bool,
     suffix: str = "군",
 ) -> County:
-    return County(key, hangul, rr, mr, dprk, province[0], province[1], weight, border, suffix)
+    gazetteer_id = _GAZETTEER_COUNTIES.get(key)
+    return County(
+        key, hangul, rr, mr, dprk, province[0], province[1], weight, border, suffix, gazetteer_id
+    )
+
+
+#: Demo county key -> gazetteer id (the test suite checks they exist).
+_GAZETTEER_COUNTIES = {
+    "hoeryong": "KP-NHA-HOERYONG",
+    "musan": "KP-NHA-MUSAN",
+    "onsong": "KP-NHA-ONSONG",
+    "chongjin": "KP-NHA-CHONGJIN",
+    "kilju": "KP-NHA-KILJU",
+    "hyesan": "KP-RYA-HYESAN",
+    "kimjongsuk": "KP-RYA-KIMJONGSUK",
+    "sinuiju": "KP-NPY-SINUIJU",
+    "manpo": "KP-CHA-MANPO",
+    "kanggye": "KP-CHA-KANGGYE",
+    "pyongyang": "KP-PYO",
+    "kaechon": "KP-SPY-KAECHON",
+    "hamhung": "KP-SHA-HAMHUNG",
+    "yodok": "KP-SHA-YODOK",
+}
 
 
 COUNTIES: tuple[County, ...] = (
@@ -109,16 +136,72 @@ COUNTIES: tuple[County, ...] = (
 )
 
 KWANLISO: tuple[Facility, ...] = (
-    Facility("14", "kwanliso", "Kwanliso No. 14 (Kaechon)", "제14호 관리소 (개천)", 3),
-    Facility("15", "kwanliso", "Kwanliso No. 15 (Yodok)", "제15호 관리소 (요덕)", 3),
-    Facility("16", "kwanliso", "Kwanliso No. 16 (Hwasong)", "제16호 관리소 (화성)", 2),
-    Facility("25", "kwanliso", "Kwanliso No. 25 (Chongjin)", "제25호 관리소 (청진)", 1),
+    Facility(
+        "14",
+        "kwanliso",
+        "Kwanliso No. 14 (Kaechon)",
+        "제14호 관리소 (개천)",
+        3,
+        gazetteer_id="CAMP-14",
+    ),
+    Facility(
+        "15",
+        "kwanliso",
+        "Kwanliso No. 15 (Yodok)",
+        "제15호 관리소 (요덕)",
+        3,
+        gazetteer_id="CAMP-15",
+    ),
+    Facility(
+        "16",
+        "kwanliso",
+        "Kwanliso No. 16 (Hwasong)",
+        "제16호 관리소 (화성)",
+        2,
+        gazetteer_id="CAMP-16",
+    ),
+    Facility(
+        "25",
+        "kwanliso",
+        "Kwanliso No. 25 (Chongjin)",
+        "제25호 관리소 (청진)",
+        1,
+        gazetteer_id="CAMP-25",
+    ),
 )
 KYOHWASO: tuple[Facility, ...] = (
-    Facility("1", "kyohwaso", "Kyohwaso No. 1 (Kaechon)", "제1호 교화소 (개천)", 3),
-    Facility("12", "kyohwaso", "Kyohwaso No. 12 (Jongo-ri)", "제12호 교화소 (전거리)", 4),
-    Facility("4", "kyohwaso", "Kyohwaso No. 4 (Kangdong)", "제4호 교화소 (강동)", 2),
-    Facility("9", "kyohwaso", "Kyohwaso No. 9 (Hamhung)", "제9호 교화소 (함흥)", 2),
+    Facility(
+        "1",
+        "kyohwaso",
+        "Kyohwaso No. 1 (Kaechon)",
+        "제1호 교화소 (개천)",
+        3,
+        gazetteer_id="CAMP-KYOHWASO-1",
+    ),
+    Facility(
+        "12",
+        "kyohwaso",
+        "Kyohwaso No. 12 (Jongo-ri)",
+        "제12호 교화소 (전거리)",
+        4,
+        gazetteer_id="CAMP-KYOHWASO-12",
+    ),
+    Facility(
+        "4",
+        "kyohwaso",
+        "Kyohwaso No. 4 (Kangdong)",
+        "제4호 교화소 (강동)",
+        2,
+        gazetteer_id="CAMP-KYOHWASO-4",
+    ),
+    Facility(
+        "9",
+        "kyohwaso",
+        "Kyohwaso No. 9 (Hamhung)",
+        "제9호 교화소 (함흥)",
+        2,
+        gazetteer_id="CAMP-KYOHWASO-9",
+    ),
 )
 JIPKYULSO: tuple[Facility, ...] = (
     Facility("onsong", "jipkyulso", "Onsong jipkyulso", "온성 집결소", 2),
@@ -145,7 +228,13 @@ MSS_HOLDING: tuple[Facility, ...] = (
 )
 CHINA_DETENTION: tuple[Facility, ...] = (
     Facility(
-        "tumen", "detention_china", "Tumen border detention centre", "도문 변방구류소", 4, "CN"
+        "tumen",
+        "detention_china",
+        "Tumen border detention centre",
+        "도문 변방구류소",
+        4,
+        "CN",
+        "CN-JL-TUMEN-DETENTION",
     ),
     Facility(
         "dandong", "detention_china", "Dandong border detention centre", "단동 변방구류소", 2, "CN"
@@ -193,9 +282,11 @@ def county_spellings(county: County) -> list[str]:
 
 
 def place_records() -> list[Place]:
-    """Gazetteer entries for every county and facility the demo data refers to."""
+    """Place records for the counties and facilities the gazetteer does not have."""
     records: list[Place] = []
     for county in COUNTIES:
+        if county.gazetteer_id:
+            continue
         records.append(
             Place(
                 id=county.place_id,
@@ -212,6 +303,8 @@ def place_records() -> list[Place]:
             )
         )
     for facility in FACILITIES:
+        if facility.gazetteer_id:
+            continue
         records.append(
             Place(
                 id=facility.place_id,

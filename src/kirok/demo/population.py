@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import math
 from bisect import bisect
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
 from itertools import accumulate
 
 import numpy as np
@@ -85,12 +86,12 @@ class TruePerson:
         return f"{start}-{start + 4}"
 
 
-def _iso(year: float, u: float) -> str:
-    """A day inside the (fractional) year ``year``; ``u`` in [0, 1) picks the day of the month."""
+def _iso(year: float) -> str:
+    """The day a fractional year stands for (2004.5 → 2004-07-02); later years, later days."""
     year = min(year, LAST_YEAR + 0.99)
     whole = int(year)
-    month = min(int((year - whole) * 12) + 1, 12)
-    return f"{whole:04d}-{month:02d}-{int(u * 28) + 1:02d}"
+    day = date(whole, 1, 1) + timedelta(days=min(int((year - whole) * 365), 364))
+    return day.isoformat()
 
 
 def weighted_index(rng: np.random.Generator, weights: np.ndarray, size: int) -> np.ndarray:
@@ -128,11 +129,11 @@ def simulate_population(
 ) -> list[TruePerson]:
     """Draw ``size`` people. Draws are made in a fixed order, so one seed gives one population.
 
-    ``heterogeneity`` scales each person's visibility (traits: survivor, border county, length
-    of detention, kwanliso; plus person-level noise). At 0 everyone is equally visible and only
-    the NGOs' focus groups differ; at 1 the least visible tenth of the population is rarely on
-    any list, which no multiple systems estimator can see (their intervals then fall short of
-    the truth).
+    ``heterogeneity`` scales how far each person's visibility lies from the population mean
+    (visibility: survivor, border county, length of detention, kwanliso, plus person-level
+    noise). At 0 everyone is equally visible and only the NGOs' focus groups differ; at 1 the
+    least visible people are rarely on any list, which no multiple systems estimator can see
+    (their intervals then fall short of the truth).
     """
     years = np.arange(FIRST_YEAR, LAST_YEAR + 1)
     # Arrests peak in the famine aftermath and the 2000s crackdowns on border crossing.
@@ -193,7 +194,7 @@ def simulate_population(
         camp = FACILITIES_BY_STAGE[facility_type][camps[facility_type][i]]
         county = COUNTIES[county_l[i]]
         arrest_year = int(year_l[i])
-        birth = _iso(arrest_year - age_l[i] + birth_l[i][0], birth_l[i][1])
+        birth = _iso(arrest_year - age_l[i] + birth_l[i][0])
         mean, sd = _STAY_YEARS[facility_type]
         stay = max(0.1, mean + sd * stay_l[i])
         cum = fate_cum[facility_type]
@@ -209,21 +210,21 @@ def simulate_population(
             china = FACILITIES_BY_STAGE["detention_china"][camps["detention_china"][i]]
             mss = FACILITIES_BY_STAGE["mss_holding"][camps["mss_holding"][i]]
             steps += [
-                TrueStep("arrest_china", _iso(t, u[5]), None, None, arrested_at),
-                TrueStep("detention_china", _iso(held_cn, u[6]), _iso(handover, u[7]), china),
-                TrueStep("handover", _iso(handover, u[7]), None, None, _CROSSING[china.key]),
-                TrueStep("mss_holding", _iso(handover, u[7]), _iso(mss_end, u[5]), mss),
+                TrueStep("arrest_china", _iso(t), None, None, arrested_at),
+                TrueStep("detention_china", _iso(held_cn), _iso(handover), china),
+                TrueStep("handover", _iso(handover), None, None, _CROSSING[china.key]),
+                TrueStep("mss_holding", _iso(handover), _iso(mss_end), mss),
             ]
             t = mss_end
         end_t = t + stay
         if fate == "still_held" or end_t >= LAST_YEAR + 1:
             fate = "still_held"
             end_t = float(LAST_YEAR + 1)
-        end = None if fate == "still_held" else _iso(end_t, u[6])
-        steps.append(TrueStep(facility_type, _iso(t, u[2]), end, camp))
+        end = None if fate == "still_held" else _iso(end_t)
+        steps.append(TrueStep(facility_type, _iso(t), end, camp))
         held = end_t - (arrest_year + 0.5)
         # Survivors testify; border people have kin who escape; long detentions get noticed.
-        visibility = heterogeneity * (
+        visibility = (
             noise_l[i]
             + (0.9 if fate in ("released", "escaped") else 0.0)
             + (0.5 if county.border else 0.0)
@@ -250,4 +251,6 @@ def simulate_population(
                 held_years=round(held, 2),
             )
         )
-    return people
+    # Scale the spread around the mean, so the knob changes inequality, not the overall level.
+    centre = sum(p.visibility for p in people) / max(len(people), 1)
+    return [replace(p, visibility=centre + heterogeneity * (p.visibility - centre)) for p in people]
