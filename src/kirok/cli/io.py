@@ -22,7 +22,7 @@ from rich.text import Text
 from kirok.cli.common import DbOption, KeyFileOption, KeystoreOption, fail_on_errors, settings
 from kirok.cli.core import cli_actor
 from kirok.services.context import KeyringSealer, open_store
-from kirok.services.io import exporting
+from kirok.services.io import exchange, exporting
 from kirok.services.io.importing import ImportRefused, import_file
 from kirok.services.io.mapping import identity_mapping, load_mapping
 
@@ -145,6 +145,92 @@ class _RowsPerSecond(ProgressColumn):
         return Text("" if speed is None else f"{speed:,.0f} rows/s")
 
 
+package_app = typer.Typer(help="Exchange packages: encrypted to a recipient, signed, verified.")
+
+
+@package_app.command("keygen")
+def package_keygen(
+    prefix: Annotated[Path, typer.Argument(help="Writes PREFIX.x25519(.pub) and .ed25519(.pub).")],
+) -> None:
+    """Make an encryption key pair (to receive) and a signing key pair (to send)."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+    with fail_on_errors():
+        for suffix, key in (
+            ("x25519", X25519PrivateKey.generate()),
+            ("ed25519", Ed25519PrivateKey.generate()),
+        ):
+            exchange.save_private_key(key, Path(f"{prefix}.{suffix}"))
+            exchange.save_public_key(key.public_key(), Path(f"{prefix}.{suffix}.pub"))
+    console.print(f"keys written: {prefix}.x25519[.pub], {prefix}.ed25519[.pub]")
+
+
+@package_app.command("create")
+def package_create(
+    out: Annotated[Path, typer.Option(help="Package file to write.")],
+    recipient: Annotated[Path, typer.Option(help="Recipient's X25519 public key (PEM).")],
+    signing_key: Annotated[Path, typer.Option(help="Your Ed25519 private key (PEM).")],
+    kind: Annotated[list[str], typer.Option(help="Record kinds to include (repeat).")],
+    role: Annotated[str | None, typer.Option(help="Redact for this role.")] = None,
+    scope: Annotated[str | None, typer.Option(help="Consent scope, e.g. share_un.")] = None,
+    db: DbOption = None,
+    keystore: KeystoreOption = None,
+    key_file: KeyFileOption = None,
+) -> None:
+    """Package records for a partner: encrypted to their key, signed with yours."""
+    with fail_on_errors():
+        store = open_store(settings(db, keystore, key_file))
+        try:
+            sealer = store.sealer
+            counts = exchange.create_package(
+                store,
+                out,
+                kinds=kind,
+                recipient=exchange.load_public_key(recipient),
+                signer=exchange.load_private_key(signing_key),
+                actor=cli_actor(),
+                role=role,
+                scope=scope,
+                pseudonyms=sealer.keyring if isinstance(sealer, KeyringSealer) else None,
+            )
+        finally:
+            store.close()
+    summary = ", ".join(f"{n} {k}" for k, n in counts.items())
+    console.print(f"[green]package written[/green]: {out} ({summary})")
+
+
+@package_app.command("import")
+def package_import(
+    file: Annotated[Path, typer.Argument(help="Package to import.")],
+    key: Annotated[Path, typer.Option(help="Your X25519 private key (PEM).")],
+    sender: Annotated[
+        Path | None, typer.Option(help="The sender's Ed25519 public key to trust (PEM).")
+    ] = None,
+    db: DbOption = None,
+    keystore: KeystoreOption = None,
+    key_file: KeyFileOption = None,
+) -> None:
+    """Verify a package's signature and hashes, then import it."""
+    with fail_on_errors():
+        store = open_store(settings(db, keystore, key_file))
+        try:
+            reports = exchange.import_package(
+                store,
+                file,
+                exchange.load_private_key(key),
+                cli_actor(),
+                trusted_sender=None if sender is None else exchange.load_public_key(sender),
+            )
+        finally:
+            store.close()
+    for report in reports:
+        console.print(
+            f"{report.kind}: {report.created} created, {report.updated} updated, "
+            f"{report.unchanged} unchanged"
+        )
+
+
 def _progress() -> Progress:
     return Progress(
         TextColumn("{task.description}"),
@@ -161,3 +247,4 @@ def _progress() -> Progress:
 def register(app: typer.Typer) -> None:
     app.command("import")(import_command)
     app.command("export")(export_command)
+    app.add_typer(package_app, name="package")
