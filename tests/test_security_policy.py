@@ -17,8 +17,10 @@ from kirok.security.policy import (
     EntityKind,
     Role,
     User,
+    Visibility,
     can,
     effective_clearance,
+    field_visibility,
     may_leave,
     parse_grid,
     redact,
@@ -384,3 +386,23 @@ def test_identity_without_a_record_id_is_hidden_not_pseudonymised() -> None:
     out = redact("person", record, user("analyst"), pseudonyms=KEY)
     assert out["name_forms"] is None and "name_forms" in out["_redacted"]
     assert "_pseudonymized" not in out
+
+
+def test_no_role_sees_a_field_value_its_visibility_withholds() -> None:
+    checked = 0
+    for kind, role in itertools.product(EntityKind, Role):
+        fields = SENSITIVE_FIELDS[kind]
+        if not fields or not can(user(role), "read", kind, Confidentiality.PUBLIC):
+            continue
+        record = {"id": "r1", "confidentiality": "public", "other": "kept"}
+        record |= {f: f"VALUE-OF-{f}" for f in fields}
+        out = redact(kind, record, user(role), pseudonyms=KEY)
+        assert out["other"] == "kept"
+        for f in fields:
+            seen = field_visibility(kind, f, user(role))
+            if seen is Visibility.PLAIN:
+                assert out[f] == f"VALUE-OF-{f}"
+            else:
+                assert f"VALUE-OF-{f}" not in repr(out), (kind, role, f)
+                checked += 1
+    assert checked > 20
