@@ -9,6 +9,8 @@ from __future__ import annotations
 import tempfile
 from typing import Any, Literal
 
+import pandas as pd
+
 Engine = Literal["duckdb", "spark"]
 ENGINES: tuple[Engine, ...] = ("duckdb", "spark")
 
@@ -29,9 +31,10 @@ def spark_session(master: str = "local[*]", checkpoint_dir: str | None = None) -
         SparkSession.builder.master(master)
         .appName("kirok-linkage")
         .config("spark.jars", similarity_jar_location())
-        .config("spark.sql.shuffle.partitions", "4")
-        .config("spark.default.parallelism", "4")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.default.parallelism", "2")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.driver.memory", "2g")
         .getOrCreate()
     )
@@ -44,7 +47,40 @@ def spark_api(spark: Any) -> Any:
     """A Splink Spark API over an existing session."""
     from splink import SparkAPI
 
-    return SparkAPI(spark_session=spark, num_partitions_on_repartition=4)  # type: ignore[no-untyped-call]
+    return SparkAPI(
+        spark_session=spark, num_partitions_on_repartition=2, break_lineage_method="persist"
+    )  # type: ignore[no-untyped-call]
+
+
+def to_spark_frame(spark: Any, frame: pd.DataFrame) -> Any:
+    """A prepared pandas frame as a Spark DataFrame with an explicit schema.
+
+    Registering pandas directly makes Splink fill nulls in a way pandas deprecates; an explicit
+    schema also keeps ``name_keys`` an array and ``birth_year`` an integer.
+    """
+    from pyspark.sql import types as T
+
+    fields = []
+    for name in frame.columns:
+        if name == "name_keys":
+            kind: Any = T.ArrayType(T.StringType())
+        elif name == "birth_year":
+            kind = T.LongType()
+        else:
+            kind = T.StringType()
+        fields.append(T.StructField(name, kind, True))
+    rows = [
+        tuple(None if _missing(v) else (int(v) if c == "birth_year" else v) for c, v in
+              zip(frame.columns, row, strict=True))
+        for row in frame.itertuples(index=False, name=None)
+    ]  # fmt: skip
+    return spark.createDataFrame(rows, T.StructType(fields))
+
+
+def _missing(value: Any) -> bool:
+    if isinstance(value, list):
+        return False
+    return value is None or bool(pd.isna(value))
 
 
 def make_api(engine: str, spark: Any | None = None) -> Any:

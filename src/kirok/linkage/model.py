@@ -196,6 +196,12 @@ def build_settings(
 _TO_SPARK = (
     (re.compile(r"jaro_winkler_similarity\("), "jaro_winkler("),
     (re.compile(r"array_length\(list_intersect\("), "size(array_intersect("),
+    (re.compile(r'"([A-Za-z_][A-Za-z0-9_]*)"'), r"`\1`"),  # Spark quotes names with backticks
+)
+_TO_DUCKDB = (
+    (re.compile(r"\bjaro_winkler\("), "jaro_winkler_similarity("),
+    (re.compile(r"size\(array_intersect\("), "array_length(list_intersect("),
+    (re.compile(r"`([A-Za-z_][A-Za-z0-9_]*)`"), r'"\1"'),
 )
 
 
@@ -204,9 +210,7 @@ def for_dialect(settings: Settings, dialect: str) -> Settings:
     out = copy.deepcopy(settings)
     out.pop("sql_dialect", None)
     if dialect == "duckdb":
-        return _rewrite(out, ((re.compile(r"\bjaro_winkler\("), "jaro_winkler_similarity("),
-                              (re.compile(r"size\(array_intersect\("),
-                               "array_length(list_intersect(")))  # fmt: skip
+        return _rewrite(out, _TO_DUCKDB)
     if dialect == "spark":
         return _rewrite(out, _TO_SPARK)
     raise ValueError(f"unknown engine {dialect!r}")

@@ -22,7 +22,7 @@ from typing import Any
 import pandas as pd
 
 from kirok.linkage.decisions import Clustering, Decision, Pair, ScoredPair, cluster
-from kirok.linkage.engines import make_api
+from kirok.linkage.engines import make_api, to_spark_frame
 from kirok.linkage.model import Settings, build_settings, for_dialect, neutral
 from kirok.linkage.prepare import prepare
 
@@ -159,7 +159,10 @@ def score(
         settings = dict(model)
         settings["link_type"] = link_type
     api = make_api(engine, spark)
-    tables = [api.register(p) for p in prepared]
+    if engine == "spark":
+        tables = [api.register(to_spark_frame(api.spark, p)) for p in prepared]
+    else:
+        tables = [api.register(p) for p in prepared]
     linker = Linker(
         tables if len(tables) > 1 else tables[0],
         for_dialect(settings, engine),
