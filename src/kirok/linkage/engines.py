@@ -47,9 +47,10 @@ def spark_api(spark: Any) -> Any:
     """A Splink Spark API over an existing session."""
     from splink import SparkAPI
 
-    return SparkAPI(
+    api: Any = SparkAPI(  # type: ignore[no-untyped-call]
         spark_session=spark, num_partitions_on_repartition=2, break_lineage_method="persist"
-    )  # type: ignore[no-untyped-call]
+    )
+    return api
 
 
 def to_spark_frame(spark: Any, frame: pd.DataFrame) -> Any:
