@@ -21,45 +21,67 @@ from kirok.store.schema import audit_log
 _PG_AUDIT_LOCK = 0x6B69726F6B  # "kirok"
 
 
-def append_audit(
-    connection: Connection,
-    actor: str | None,
-    action: str,
-    entity: str | None,
-    record_id: str | None,
-    details: Mapping[str, Any],
-) -> chain.AuditEntry:
-    if connection.dialect.name == "postgresql":
-        connection.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_AUDIT_LOCK})
-    last = connection.execute(
-        sa.select(audit_log.c.seq, audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1)
-    ).first()
-    seq = 1 if last is None else last.seq + 1
-    prev_hash = chain.GENESIS_HASH if last is None else last.hash
-    entry = chain.AuditEntry(
-        seq=seq,
-        at=chain.utc_timestamp(),
-        actor=actor or "system",
-        action=action,
-        entity=entity,
-        record_id=record_id,
-        details=dict(details),
-    )
-    digest = chain.entry_hash(prev_hash, entry)
-    connection.execute(
-        sa.insert(audit_log).values(
-            seq=entry.seq,
-            at=entry.at,
-            actor=entry.actor,
-            action=entry.action,
-            entity=entry.entity,
-            record_id=entry.record_id,
-            details=json.dumps(entry.details, sort_keys=True, ensure_ascii=False),
-            prev_hash=prev_hash,
-            hash=digest,
+class AuditWriter:
+    """Chains entries for one transaction and writes them in one statement before it commits.
+
+    The head of the chain is read once, under the lock, at the first entry; later entries chain
+    onto the ones buffered here.
+    """
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+        self._head: tuple[int, str] | None = None
+        self._rows: list[dict[str, Any]] = []
+
+    def _read_head(self) -> tuple[int, str]:
+        if self._connection.dialect.name == "postgresql":
+            self._connection.execute(
+                sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_AUDIT_LOCK}
+            )
+        last = self._connection.execute(
+            sa.select(audit_log.c.seq, audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1)
+        ).first()
+        return (0, chain.GENESIS_HASH) if last is None else (int(last.seq), str(last.hash))
+
+    def append(
+        self,
+        actor: str | None,
+        action: str,
+        entity: str | None,
+        record_id: str | None,
+        details: Mapping[str, Any],
+    ) -> chain.AuditEntry:
+        seq, prev_hash = self._head if self._head is not None else self._read_head()
+        entry = chain.AuditEntry(
+            seq=seq + 1,
+            at=chain.utc_timestamp(),
+            actor=actor or "system",
+            action=action,
+            entity=entity,
+            record_id=record_id,
+            details=dict(details),
         )
-    )
-    return entry
+        digest = chain.entry_hash(prev_hash, entry)
+        self._rows.append(
+            {
+                "seq": entry.seq,
+                "at": entry.at,
+                "actor": entry.actor,
+                "action": entry.action,
+                "entity": entry.entity,
+                "record_id": entry.record_id,
+                "details": json.dumps(entry.details, sort_keys=True, ensure_ascii=False),
+                "prev_hash": prev_hash,
+                "hash": digest,
+            }
+        )
+        self._head = (entry.seq, digest)
+        return entry
+
+    def flush(self) -> None:
+        if self._rows:
+            self._connection.execute(sa.insert(audit_log), self._rows)
+            self._rows = []
 
 
 def stored_entries(connection: Connection) -> Iterator[chain.ChainedEntry]:

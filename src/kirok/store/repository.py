@@ -24,7 +24,7 @@ from kirok.domain.dates import DateParseError, parse_date
 from kirok.domain.errors import ConcurrentUpdate, NotFound, RecordProblem
 from kirok.domain.records import Confidentiality, Record, content_fields, record_type, utcnow
 from kirok.store import grams
-from kirok.store.audit_log import append_audit
+from kirok.store.audit_log import AuditWriter
 from kirok.store.engine import WRITE_OPTION
 from kirok.store.schema import (
     audit_log,
@@ -94,7 +94,9 @@ class RecordStore:
         """A writing unit of work: commits when the block ends, rolls back on any error."""
         with self.engine.connect().execution_options(**{WRITE_OPTION: True}) as connection:
             with connection.begin():
-                yield UnitOfWork(self, connection, actor)
+                uow = UnitOfWork(self, connection, actor)
+                yield uow
+                uow.flush()
 
     @contextmanager
     def read(self) -> Iterator[UnitOfWork]:
@@ -108,27 +110,66 @@ class UnitOfWork:
         self._store = store
         self.connection = connection
         self.actor = actor
+        self._audit = AuditWriter(connection)
+        self._gram_cache: dict[str, str] = {}  # grams repeat across a batch; HMAC each once
+
+    def flush(self) -> None:
+        """Write buffered audit entries (done before commit; explicit for long units of work)."""
+        self._audit.flush()
 
     # ---------------------------------------------------------------- writing
 
     def add(self, record: Record) -> Record:
         """Store a new record (version 1) and return it with its bookkeeping filled in."""
+        return self.add_many([record])[0]
+
+    def add_many(self, batch: Sequence[Record]) -> builtins.list[Record]:
+        """Store new records in one round of statements per table (bulk loads and imports).
+
+        References may point to records stored earlier or earlier in the same batch.
+        """
         now = utcnow()
-        stored = record.model_copy(
-            update={
-                "version": 1,
-                "created_by": self.actor,
-                "created_at": now,
-                "updated_by": self.actor,
-                "updated_at": now,
-            }
+        stored = [
+            record.model_copy(
+                update={
+                    "version": 1,
+                    "created_by": self.actor,
+                    "created_at": now,
+                    "updated_by": self.actor,
+                    "updated_at": now,
+                }
+            )
+            for record in batch
+        ]
+        if not stored:
+            return []
+        columns = [self._columns(record, new=True) for record in stored]
+        self._check_references_many(stored)
+        self.connection.execute(
+            sa.insert(records), [{"id": r.id, **c} for r, c in zip(stored, columns, strict=True)]
         )
-        columns = self._columns(stored)
-        self._check_references(stored)
-        self.connection.execute(sa.insert(records).values(id=stored.id, **columns))
-        self._write_derived(stored, columns)
-        self._snapshot(stored, "create", columns)
-        self.audit("create", stored.kind, stored.id, {"version": 1})
+        refs: builtins.list[dict[str, str]] = []
+        gram_rows: builtins.list[dict[str, str]] = []
+        name_rows: builtins.list[dict[str, str]] = []
+        for record in stored:
+            refs.extend(
+                {"record_id": record.id, "field": field, "target_id": target}
+                for field, target in record.referenced_ids().items()
+            )
+            gram_rows.extend(self._gram_rows(record))
+            name_rows.extend(self._name_rows(record))
+        for table, rows in ((record_refs, refs), (text_grams, gram_rows), (blind_index, name_rows)):
+            if rows:
+                self.connection.execute(sa.insert(table), rows)
+        self.connection.execute(
+            sa.insert(record_versions),
+            [
+                self._version_row(record, "create", c)
+                for record, c in zip(stored, columns, strict=True)
+            ],
+        )
+        for record in stored:
+            self.audit("create", record.kind, record.id, {"version": 1})
         return stored
 
     def update(self, record: Record, *, expected_version: int | None = None) -> Record:
@@ -233,6 +274,7 @@ class UnitOfWork:
 
     def audit_trail(self, record_id: str) -> builtins.list[dict[str, Any]]:
         """The audit entries about one record, oldest first (e.g. an evidence file's custody)."""
+        self.flush()
         rows = self.connection.execute(
             sa.select(audit_log).where(audit_log.c.record_id == record_id).order_by(audit_log.c.seq)
         )
@@ -257,7 +299,7 @@ class UnitOfWork:
     def audit(
         self, action: str, entity: str | None, record_id: str | None, details: Mapping[str, Any]
     ) -> None:
-        append_audit(self.connection, self.actor, action, entity, record_id, details)
+        self._audit.append(self.actor, action, entity, record_id, details)
 
     # ---------------------------------------------------------------- reading
 
@@ -272,6 +314,18 @@ class UnitOfWork:
             sa.select(records.c.id).where(records.c.id == record_id, records.c.deleted_at.is_(None))
         ).first()
         return row is not None
+
+    def existing_ids(self, ids: Sequence[str]) -> set[str]:
+        """Which of ``ids`` are stored and not deleted (one query per 500 ids)."""
+        found: set[str] = set()
+        for chunk in _chunks(sorted(set(ids)), 500):
+            rows = self.connection.execute(
+                sa.select(records.c.id).where(
+                    records.c.id.in_(chunk), records.c.deleted_at.is_(None)
+                )
+            )
+            found.update(str(row.id) for row in rows)
+        return found
 
     def find_external(self, kind: str, source: str, external_id: str) -> str | None:
         row = self.connection.execute(
@@ -459,7 +513,7 @@ class UnitOfWork:
             document.update(json.loads(sealer.open(dek, sealed, _aad(kind, record_id))))
         return document
 
-    def _columns(self, record: Record) -> dict[str, Any]:
+    def _columns(self, record: Record, *, new: bool = False) -> dict[str, Any]:
         """Validate and split a record into its column values; sensitive fields get sealed."""
         try:
             record = type(record).model_validate(record.model_dump())
@@ -472,9 +526,11 @@ class UnitOfWork:
         sensitive = {k: content.pop(k) for k in list(content) if k in sensitive_names}
         sealed = wrapped = None
         if sensitive_names:
-            existing = self.connection.execute(
-                sa.select(records.c.wrapped_key).where(records.c.id == record.id)
-            ).first()
+            existing = None
+            if not new:
+                existing = self.connection.execute(
+                    sa.select(records.c.wrapped_key).where(records.c.id == record.id)
+                ).first()
             sealer = self._store.sealer
             if existing is not None and existing.wrapped_key is not None:
                 wrapped = existing.wrapped_key
@@ -503,26 +559,31 @@ class UnitOfWork:
         }
 
     def _check_references(self, record: Record) -> None:
-        wanted = record.referenced_ids()
+        self._check_references_many([record])
+
+    def _check_references_many(self, batch: Sequence[Record]) -> None:
+        wanted = {target for record in batch for target in record.referenced_ids().values()}
         if not wanted:
             return
-        rows = self.connection.execute(
-            sa.select(records.c.id, records.c.kind).where(
-                records.c.id.in_(set(wanted.values())), records.c.deleted_at.is_(None)
-            )
-        )
-        found = {row.id: row.kind for row in rows}
-        for field, target in wanted.items():
-            expected = record.references[field]
-            if target == record.id and expected == record.kind:
-                continue
-            if found.get(target) != expected:
-                reason = (
-                    f"refers to {expected} {target!r}, which does not exist"
-                    if target not in found
-                    else f"refers to {target!r}, which is a {found[target]}, not a {expected}"
+        found = {record.id: record.kind for record in batch}
+        missing = wanted - set(found)
+        for chunk in _chunks(sorted(missing), 500):
+            rows = self.connection.execute(
+                sa.select(records.c.id, records.c.kind).where(
+                    records.c.id.in_(chunk), records.c.deleted_at.is_(None)
                 )
-                raise RecordProblem(record.kind, record.id, field, reason)
+            )
+            found.update({row.id: row.kind for row in rows})
+        for record in batch:
+            for field, target in record.referenced_ids().items():
+                expected = record.references[field]
+                if found.get(target) != expected:
+                    reason = (
+                        f"refers to {expected} {target!r}, which does not exist"
+                        if target not in found
+                        else f"refers to {target!r}, which is a {found[target]}, not a {expected}"
+                    )
+                    raise RecordProblem(record.kind, record.id, field, reason)
 
     def _write_derived(self, record: Record, columns: Mapping[str, Any]) -> None:
         references = record.referenced_ids()
@@ -538,43 +599,55 @@ class UnitOfWork:
 
     def _write_indexes(self, record: Record) -> None:
         """The keyed search grams and name blind indexes of a record."""
+        for table, rows in (
+            (text_grams, self._gram_rows(record)),
+            (blind_index, self._name_rows(record)),
+        ):
+            if rows:
+                self.connection.execute(sa.insert(table), rows)
+
+    def _gram_rows(self, record: Record) -> builtins.list[dict[str, str]]:
         digests = {
             self._gram_digest(g) for text in record.searchable_text() for g in grams.grams(text)
         }
-        if digests:
-            self.connection.execute(
-                sa.insert(text_grams), [{"gram": d, "record_id": record.id} for d in digests]
-            )
+        return [{"gram": d, "record_id": record.id} for d in digests]
+
+    def _name_rows(self, record: Record) -> builtins.list[dict[str, str]]:
         names = {_name_key(text) for text in _exact_names(record) if text.strip()}
-        if names:
-            sealer = self._store.sealer
-            self.connection.execute(
-                sa.insert(blind_index),
-                [
-                    {
-                        "record_id": record.id,
-                        "field": "name",
-                        "digest": sealer.blind_index("name", n),
-                    }
-                    for n in names
-                ],
-            )
+        sealer = self._store.sealer
+        return [
+            {"record_id": record.id, "field": "name", "digest": sealer.blind_index("name", n)}
+            for n in names
+        ]
 
     def _snapshot(self, record: Record, action: str, columns: Mapping[str, Any]) -> None:
         self.connection.execute(
-            sa.insert(record_versions).values(
-                record_id=record.id,
-                version=record.version,
-                action=action,
-                changed_by=self.actor,
-                changed_at=record.updated_at or utcnow(),
-                data=columns["data"],
-                sealed=columns["sealed"],
-            )
+            sa.insert(record_versions).values(**self._version_row(record, action, columns))
         )
 
+    def _version_row(
+        self, record: Record, action: str, columns: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        return {
+            "record_id": record.id,
+            "version": record.version,
+            "action": action,
+            "changed_by": self.actor,
+            "changed_at": record.updated_at or utcnow(),
+            "data": columns["data"],
+            "sealed": columns["sealed"],
+        }
+
     def _gram_digest(self, gram: str) -> str:
-        return self._store.sealer.blind_index("gram", gram)[:32]
+        digest = self._gram_cache.get(gram)
+        if digest is None:
+            digest = self._gram_cache[gram] = self._store.sealer.blind_index("gram", gram)[:32]
+        return digest
+
+
+def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def _utc(moment: datetime) -> datetime:
