@@ -23,6 +23,9 @@ from kirok.estimation.models import hierarchical_models, parse_model
 from kirok.estimation.result import EstimationResult
 
 SELECTIONS = ("best-bic", "best-aic")
+# Warn when every class holds someone in more than this share of draws: the truncation at K may
+# then bind. (On Kosovo with K = 10, the reference set-up, the share is about 25%.)
+ALL_OCCUPIED_WARNING = 0.5
 
 
 def estimate_loglinear(
@@ -184,10 +187,10 @@ def estimate_lcmcr(
             f"{summary['ess_tail']:.0f}) is below the target {target_ess} after "
             f"{run.sweeps_per_chain:,} sweeps per chain (the cap); quantiles are imprecise"
         )
-    if all_occupied > 0.01:
+    if all_occupied > ALL_OCCUPIED_WARNING:
         notes.append(
             f"all K = {classes} latent classes are occupied in {all_occupied:.0%} of draws; "
-            "K may be too small, rerun with more classes"
+            "K may be too small to describe the heterogeneity, rerun with more classes"
         )
     if run.cap_hits:
         notes.append(
