@@ -446,6 +446,7 @@ def test_dashboard_search_and_language_switch(web: Web) -> None:
     from kirok.domain.vocabulary import get_term
 
     assert get_term(ids["child"]).label("ko") in act_page
+    assert "행위 유형" in act_page and "<dt>act_type</dt>" not in act_page
     # The switch never redirects off the site.
     away = client.post("/lang", data={"csrf_token": token, "lang": "en", "next": "//evil.example/"})
     assert away.headers["location"] == "/"
@@ -508,3 +509,13 @@ def test_accounts_are_stored_with_argon2id(sqlite_url: str, tmp_path: Path) -> N
         assert users.authenticate(store, "nobody", PASSWORD).user is None
         with pytest.raises(users.UserProblem):
             users.add_user(store, "kim", "viewer", PASSWORD, actor="test")
+
+
+def test_korean_covers_every_interface_string() -> None:
+    from kirok.web import i18n
+
+    english, korean = i18n.catalogue("en"), i18n.catalogue("ko")
+    assert set(korean) == set(english)
+    assert all(korean[k] for k in korean)
+    assert i18n.translate("ko", "nav.search") == "검색"
+    assert i18n.translate("xx", "nav.search") == "Search"  # unknown language: English

@@ -32,3 +32,10 @@ def language(value: object) -> str:
 def translate(lang: str, key: str) -> str:
     chosen = language(lang)
     return catalogue(chosen).get(key) or catalogue(DEFAULT_LANGUAGE).get(key) or key
+
+
+def field_label(lang: str, name: str) -> str:
+    """A record field's label; the field's own name if none is written yet."""
+    key = f"field.{name}"
+    chosen = language(lang)
+    return catalogue(chosen).get(key) or catalogue(DEFAULT_LANGUAGE).get(key) or name

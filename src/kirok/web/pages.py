@@ -77,6 +77,7 @@ def render(
         "lang": lang,
         "t": lambda key: i18n.translate(lang, key),
         "term": lambda term_id: term_label(term_id, lang),
+        "field": lambda name: i18n.field_label(lang, name),
         "csrf_field": CSRF_FIELD,
         "csrf": csrf_token(request),
         "user": user,
