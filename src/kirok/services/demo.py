@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-
 from pathlib import Path
 
 from kirok.demo.synthetic import SyntheticDataset, generate, write_dataset
