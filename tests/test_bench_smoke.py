@@ -1,0 +1,108 @@
+"""The benchmarks still run and still say what they measure (tiny sizes; no wall time asserted).
+
+Each bench script runs in a subprocess, as a user would run it, and must print its ratio lines
+and its own correctness check. Figures are not compared with anything: on a shared machine a
+wall time means little, and a benchmark that fails on a slow day is worse than none.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT / "bench"
+RATIO = (
+    r"RATIO {backend} {phase} encrypted/plaintext = (\d+\.\d\d)x \(target <= 1\.5x: (met|NOT met)\)"
+)
+
+
+def _run(script: str, *args: str) -> str:
+    completed = subprocess.run(
+        [sys.executable, "-W", "error", str(BENCH / script), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    return completed.stdout
+
+
+def _check_encryption_output(out: str, backend: str, n: int) -> None:
+    for phase in ("insert", "read"):
+        match = re.search(RATIO.format(backend=backend, phase=phase), out)
+        assert match is not None, out
+        assert float(match.group(1)) > 0
+    assert re.search(rf"TARGET {backend}: (met|NOT met)", out), out
+    # The bench's own check: every variant returned exactly what was written, and only the
+    # encrypted store sealed anything.
+    assert f"{n:,} persons read back from every variant identical to what was written" in out
+    assert f"rows with sealed fields: encrypted {n:,}, plaintext 0, bare 0" in out
+    assert "peak resident set size" in out
+
+
+@pytest.mark.slow
+def test_encryption_bench_sqlite() -> None:
+    out = _run("bench_encryption.py", "--n", "30", "--batch", "10", "--backend", "sqlite")
+    _check_encryption_output(out, "sqlite", 30)
+    assert "backend postgres" not in out
+
+
+@pytest.mark.slow
+def test_encryption_bench_per_record_inserts() -> None:
+    out = _run(
+        "bench_encryption.py", "--n", "12", "--batch", "5", "--backend", "sqlite", "--per-record"
+    )
+    assert "insert through UnitOfWork.add," in out
+    _check_encryption_output(out, "sqlite", 12)
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_encryption_bench_postgres() -> None:
+    out = _run("bench_encryption.py", "--n", "20", "--batch", "10", "--backend", "postgres")
+    _check_encryption_output(out, "postgres", 20)
+
+
+def _bench_module() -> ModuleType:
+    sys.path.insert(0, str(BENCH))
+    try:
+        spec = importlib.util.spec_from_file_location(
+            "bench_encryption", BENCH / "bench_encryption.py"
+        )
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module  # dataclasses look their module up while defined
+        spec.loader.exec_module(module)
+        return module
+    finally:
+        sys.modules.pop("bench_encryption", None)
+        sys.path.remove(str(BENCH))
+
+
+def test_bench_data_is_reproducible_and_mixes_scripts() -> None:
+    """Every variant must get the same persons: the generator depends on the seed only."""
+    bench = _bench_module()
+    first = bench.make_batch(7, 0, 200)
+    again = bench.make_batch(7, 0, 200)
+    other = bench.make_batch(8, 0, 200)
+    assert [p.model_dump() for p in first] == [p.model_dump() for p in again]
+    assert [p.id for p in first] != [p.id for p in other]
+    assert len({p.id for p in first}) == 200
+    hangul = re.compile(r"[\uac00-\ud7a3]")
+    assert all(hangul.search(p.name_forms[0].text) for p in first)
+    latin = [p.name_forms[1].text for p in first]
+    assert all(re.fullmatch(r"[A-Z][\w']* [A-ZŎŬ][\w'-]*", t) for t in latin), latin
+    assert not any(hangul.search(t) for t in latin)
+    # Aliases, contacts, addresses and notes appear, but not on everyone.
+    for field in ("aliases", "contact", "address", "notes"):
+        filled = sum(bool(getattr(p, field)) for p in first)
+        assert 0 < filled < 200, field
