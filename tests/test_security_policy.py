@@ -128,6 +128,21 @@ def _expected(role: Role, kind: EntityKind, action: Action) -> bool:
         return False
     if kind == "audit":
         return (role, action) in {("admin", "read"), ("admin", "export"), ("reviewer", "read")}
+    if kind == "link_decision":  # reviewers decide linkage pairs; analysts read the decisions
+        allowed = {
+            "admin": {"read", "create", "update", "delete", "review"},
+            "reviewer": {"read", "create", "update", "review"},
+            "documenter": {"read"},
+            "analyst": {"read"},
+        }
+        return action in allowed.get(role, set())
+    if kind == "linkage_run":  # analysts run linkage; reviewers read its queue
+        allowed = {
+            "admin": {"read", "create", "update", "delete", "export"},
+            "analyst": {"read", "create", "export"},
+            "reviewer": {"read"},
+        }
+        return action in allowed.get(role, set())
     viewer_hidden = {"evidence", "consent", "refugee_case", "biographic_link"}
     if role == "viewer":
         return action == "read" and kind not in viewer_hidden

@@ -34,6 +34,7 @@ _GROUPS = (
     "kirok.cli.io",
     "kirok.cli.keys",
     "kirok.cli.link",
+    "kirok.cli.linkdb",
     "kirok.cli.serve",
 )
 

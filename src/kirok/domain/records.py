@@ -413,6 +413,49 @@ class Statistic(Record):
     citation: str | None = None
 
 
+class LinkDecision(Record):
+    """A reviewer's decision on whether two person records are the same person. Honoured by
+    every later linkage run: "different" is never merged, "same" always is."""
+
+    kind: ClassVar[str] = "link_decision"
+    term_field = "decision"
+    references = {"record_a": "person", "record_b": "person"}
+
+    record_a: str
+    record_b: str
+    decision: str = Field(pattern="^(same|different|unsure)$")
+    note: str | None = None
+
+
+class ReviewPair(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    record_a: str
+    record_b: str
+    probability: float
+    weight: float
+    weights: dict[str, float] = Field(default_factory=dict)
+    levels: dict[str, str] = Field(default_factory=dict)
+
+
+class LinkageRun(Record):
+    """The outcome of one linkage run over the stored persons: a cluster for every record (a
+    reversible grouping; no record is merged or changed) and the pairs left for review."""
+
+    kind: ClassVar[str] = "linkage_run"
+    term_field = "engine"
+
+    engine: str
+    threshold: float
+    review_floor: float
+    trained: bool
+    n_records: int
+    clusters: dict[str, str] = Field(default_factory=dict)  # person id -> cluster id
+    review: list[ReviewPair] = Field(default_factory=list)
+    decisions_applied: int = 0
+    timings: dict[str, float] = Field(default_factory=dict)
+
+
 RECORD_TYPES: dict[str, type[Record]] = {
     cls.kind: cls
     for cls in (
@@ -432,6 +475,8 @@ RECORD_TYPES: dict[str, type[Record]] = {
         SanctionEntry,
         RefugeeCase,
         Statistic,
+        LinkDecision,
+        LinkageRun,
     )
 }
 

@@ -59,6 +59,8 @@ class EntityKind(StrEnum):
     RESOLUTION = "resolution"
     SANCTION_ENTRY = "sanction_entry"
     STATISTIC = "statistic"
+    LINK_DECISION = "link_decision"
+    LINKAGE_RUN = "linkage_run"
     REFUGEE_CASE = "refugee_case"
     VOCABULARY = "vocabulary"
     USER = "user"
@@ -161,6 +163,8 @@ designation     RCUDX     R           R         RCUDX    R
 resolution      RCUDX     R           R         RCUDX    R
 sanction_entry  RCUDX     R           R         RCUDX    R
 statistic       RCUDX     R           R         RCUDX    R
+link_decision   RCUDV     R           RCUV      R        -
+linkage_run     RCUDX     -           R         RCX      -
 refugee_case    RCUDXV    RCU         RV        RX       -
 vocabulary      RCUDX     R           R         RCU      R
 user            RCUM      -           -         -        -
