@@ -11,6 +11,7 @@ import pytest
 from kirok.estimation.histories import (
     HistoryError,
     all_patterns,
+    combine_strata,
     histories_by_stratum,
     histories_from_csv,
     histories_from_records,
@@ -98,6 +99,10 @@ def test_strata_share_lists_and_a_cluster_cannot_be_in_two() -> None:
     assert set(strata) == {"2010", "2011"}
     assert strata["2010"].lists == strata["2011"].lists == ("A", "B", "C")
     assert strata["2010"].n_observed == 1 and strata["2011"].n_observed == 2
+    combined = combine_strata(strata)
+    assert combined.n_observed == 3
+    flat = histories_from_records([(c, s) for c, s, _ in records])
+    assert np.array_equal(combined.counts, flat.counts)
     with pytest.raises(HistoryError, match="two strata"):
         histories_by_stratum([("p1", "A", "2010"), ("p1", "B", "2011")])
 

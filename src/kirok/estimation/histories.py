@@ -236,6 +236,18 @@ def histories_by_stratum(
     return result
 
 
+def combine_strata(tables: dict[str, CaptureHistories]) -> CaptureHistories:
+    """The combined table of several strata (same lists in the same order), e.g. all years."""
+    if not tables:
+        raise HistoryError("no strata to combine")
+    first = next(iter(tables.values()))
+    for name, table in tables.items():
+        if table.lists != first.lists:
+            raise HistoryError(f"stratum {name!r} has lists {table.lists}, expected {first.lists}")
+    total = np.sum([table.counts for table in tables.values()], axis=0).astype(np.int64)
+    return CaptureHistories(lists=first.lists, counts=total)
+
+
 def _table(seen: dict[str, set[str]], lists: Sequence[str] | None) -> CaptureHistories:
     if lists is None:
         lists = sorted(set().union(*seen.values())) if seen else []
