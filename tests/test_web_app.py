@@ -519,3 +519,37 @@ def test_korean_covers_every_interface_string() -> None:
     assert all(korean[k] for k in korean)
     assert i18n.translate("ko", "nav.search") == "검색"
     assert i18n.translate("xx", "nav.search") == "Search"  # unknown language: English
+
+
+def test_writes_never_erase_what_the_writer_cannot_see(
+    web: Web, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    admin = web.as_role("admin")
+    created = admin.post(
+        "/api/v1/intervention",
+        json={"intervention_type": "urgent_appeal", "request": "source met in Yanji, 2019"},
+    )
+    assert created.status_code == 201, created.text
+    first = created.json()
+    # A caller cannot choose an id, so cannot collide with (or probe) records it cannot see.
+    again = admin.post(
+        "/api/v1/intervention", json={"id": first["id"], "intervention_type": "urgent_appeal"}
+    )
+    assert again.status_code == 201 and again.json()["id"] != first["id"]
+
+    # Suppose the policy hid an intervention's request from analysts (who may update
+    # interventions): writing back a redacted read must keep the stored value.
+    real = policy.field_visibility
+
+    def hidden_notes(kind: Any, field: str, user: Any) -> policy.Visibility:
+        if kind == "intervention" and field == "request" and user.role == "analyst":
+            return policy.Visibility.HIDDEN
+        return real(kind, field, user)
+
+    monkeypatch.setattr(policy, "field_visibility", hidden_notes)
+    analyst = web.as_role("analyst")
+    seen = analyst.get(f"/api/v1/intervention/{first['id']}").json()
+    changed = {**seen["data"], "status": "closed", "request": None}  # as a redacted read shows
+    assert analyst.put(f"/api/v1/intervention/{first['id']}", json=changed).status_code == 200
+    stored = admin.get(f"/api/v1/intervention/{first['id']}").json()["data"]
+    assert stored["request"] == "source met in Yanji, 2019" and stored["status"] == "closed"

@@ -213,7 +213,8 @@ def create_record(
     store: RecordStore, user: WebUser, kind: str, data: Mapping[str, Any]
 ) -> dict[str, Any]:
     check_kind(kind)
-    record = _validated(kind, data)
+    # The server names new records: a caller-chosen id could collide with one it cannot see.
+    record = _validated(kind, {k: v for k, v in data.items() if k != "id"})
     policy.can(user, policy.Action.CREATE, kind, record.confidentiality.value).require()
     with store.write(user.username) as uow:
         stored = uow.add(record)
@@ -233,7 +234,15 @@ def update_record(
     check_kind(kind)
     current = get_record(store, user, kind, record_id)
     policy.can(user, policy.Action.UPDATE, kind, current.confidentiality.value).require()
-    record = _validated(kind, data, record_id)
+    # A field the user cannot see in the clear keeps its stored value: writing back what a
+    # redacted read returned (null or a pseudonym) must never erase or alter it.
+    kept = {
+        name: getattr(current, name)
+        for name in type(current).model_fields
+        if policy.field_visibility(kind, name, user) is not policy.Visibility.PLAIN
+    }
+    merged = {**data, **{k: v for k, v in current.model_dump(mode="json").items() if k in kept}}
+    record = _validated(kind, merged, record_id)
     policy.can(user, policy.Action.UPDATE, kind, record.confidentiality.value).require()
     with store.write(user.username) as uow:
         stored = uow.update(record, expected_version=expected_version)
