@@ -172,14 +172,71 @@ def import_file(
         chunk = rows[first : first + size]
         last = first + size >= len(rows)
         with store.write(actor) as uow:
-            for number, record in chunk:
-                _save(uow, record, report, path.name, number, mapping)
+            _write_chunk(uow, chunk, report, path.name, mapping)
             if batch:
                 _set_checkpoint(uow, key, None if last else first + len(chunk))
         done = first + len(chunk)
         if progress is not None:
             progress(done, len(rows))
     return report
+
+
+def _write_chunk(
+    uow: UnitOfWork,
+    chunk: list[tuple[int, Record]],
+    report: ImportReport,
+    file: str,
+    mapping: Mapping,
+) -> None:
+    """New records in one bulk insert (references in reference order); existing ones updated
+    one by one, or left alone when nothing changed."""
+    existing = _existing(uow, [record for _, record in chunk])
+    new = [(n, r) for n, r in chunk if r.id not in existing and _key(r) not in existing]
+    try:
+        uow.add_many([record for _, record in new])
+    except RecordProblem as problem:
+        rows = {record.id: number for number, record in new}
+        column = next(
+            (rule.column for rule in mapping.rules if rule.field == problem.field), problem.field
+        )
+        raise ImportRefused(
+            [InputProblem(file, rows.get(problem.record_id or ""), column, problem.reason)]
+        ) from None
+    report.created += len(new)
+    for number, record in chunk:
+        if record.id in existing or _key(record) in existing:
+            _save(uow, record, report, file, number, mapping)
+
+
+def _key(record: Record) -> str:
+    return (
+        f"\0{record.source}\0{record.external_id}" if record.source and record.external_id else ""
+    )
+
+
+def _existing(uow: UnitOfWork, chunk: list[Record]) -> set[str]:
+    """Ids of the chunk's records already stored, and upsert keys already stored."""
+    found: set[str] = set()
+    kind = chunk[0].kind if chunk else ""
+    for start in range(0, len(chunk), 500):
+        part = chunk[start : start + 500]
+        ids = [r.id for r in part]
+        externals = [r.external_id for r in part if r.source and r.external_id]
+        rows = uow.connection.execute(
+            sa.select(records.c.id).where(records.c.id.in_(ids), records.c.deleted_at.is_(None))
+        )
+        found.update(str(row.id) for row in rows)
+        if externals:
+            rows = uow.connection.execute(
+                sa.select(records.c.source, records.c.external_id).where(
+                    records.c.kind == kind,
+                    records.c.external_id.in_(externals),
+                    records.c.deleted_at.is_(None),
+                )
+            )
+            found.update(f"\0{row.source}\0{row.external_id}" for row in rows)
+    found.discard("")
+    return found
 
 
 def _save(
