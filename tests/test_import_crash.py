@@ -15,8 +15,8 @@ import sqlalchemy as sa
 
 from kirok.services.context import Settings, initialise
 
-ROWS = 1500
-BATCH = 100
+ROWS = 6000
+BATCH = 200
 MAPPING = """kind: person
 source: crash-test
 columns:
