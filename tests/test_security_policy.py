@@ -136,6 +136,14 @@ def _expected(role: Role, kind: EntityKind, action: Action) -> bool:
             "analyst": {"read"},
         }
         return action in allowed.get(role, set())
+    if kind == "estimation_run":  # analysts estimate; everyone but documenters reads results
+        if role == "viewer" or role == "reviewer":
+            return action == "read"
+        allowed = {
+            "admin": {"read", "create", "update", "delete", "export"},
+            "analyst": {"read", "create", "export"},
+        }
+        return action in allowed.get(role, set())
     if kind == "linkage_run":  # analysts run linkage; reviewers read its queue
         allowed = {
             "admin": {"read", "create", "update", "delete", "export"},

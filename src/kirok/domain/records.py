@@ -456,6 +456,25 @@ class LinkageRun(Record):
     timings: dict[str, float] = Field(default_factory=dict)
 
 
+class EstimationRun(Record):
+    """A stored estimate with everything needed to reproduce it: method, model, seed, the hash
+    of the capture histories and every setting (``result`` is the estimator's full output)."""
+
+    kind: ClassVar[str] = "estimation_run"
+    term_field = "method"
+    references = {"linkage_run_id": "linkage_run"}
+
+    method: str
+    model: str
+    stratum: str | None = None
+    n_observed: int = Field(ge=0)
+    estimate: float
+    ci_lower: float | None = None
+    ci_upper: float | None = None
+    linkage_run_id: str | None = None
+    result: dict[str, Any] = Field(default_factory=dict)
+
+
 RECORD_TYPES: dict[str, type[Record]] = {
     cls.kind: cls
     for cls in (
@@ -477,6 +496,7 @@ RECORD_TYPES: dict[str, type[Record]] = {
         Statistic,
         LinkDecision,
         LinkageRun,
+        EstimationRun,
     )
 }
 

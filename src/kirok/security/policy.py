@@ -61,6 +61,7 @@ class EntityKind(StrEnum):
     STATISTIC = "statistic"
     LINK_DECISION = "link_decision"
     LINKAGE_RUN = "linkage_run"
+    ESTIMATION_RUN = "estimation_run"
     REFUGEE_CASE = "refugee_case"
     VOCABULARY = "vocabulary"
     USER = "user"
@@ -165,6 +166,7 @@ sanction_entry  RCUDX     R           R         RCUDX    R
 statistic       RCUDX     R           R         RCUDX    R
 link_decision   RCUDV     R           RCUV      R        -
 linkage_run     RCUDX     -           R         RCX      -
+estimation_run  RCUDX     -           R         RCX      R
 refugee_case    RCUDXV    RCU         RV        RX       -
 vocabulary      RCUDX     R           R         RCU      R
 user            RCUM      -           -         -        -

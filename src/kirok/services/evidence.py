@@ -87,7 +87,7 @@ def ingest(
         sealed = envelope.seal_bytes(uow.data_key(record.id), content, _aad(sha256))
         vault.write_once(sha256, sealed)
         uow.audit(AuditAction.EVIDENCE_INGEST, "evidence", record.id, {"sha256": sha256})
-    return record  # type: ignore[return-value]
+    return record
 
 
 def _read(store: RecordStore, vault: Vault, record: Evidence, key: bytes) -> bytes:

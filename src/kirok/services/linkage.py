@@ -141,7 +141,7 @@ def run_linkage(
         timings=result.timings,
     )
     with store.write(actor) as uow:
-        return uow.add(run)  # type: ignore[return-value]
+        return uow.add(run)
 
 
 def latest_run(store: RecordStore) -> LinkageRun:
@@ -193,7 +193,7 @@ def decide(
                 external_id=f"{a}|{b}",
             )
         )
-    return stored  # type: ignore[return-value]
+    return stored
 
 
 def cluster_sources(store: RecordStore, run: LinkageRun) -> list[tuple[str, str]]:

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from pydantic import ValidationError
@@ -35,6 +35,8 @@ from kirok.store.schema import (
     text_grams,
 )
 from kirok.store.sealing import Sealer
+
+R = TypeVar("R", bound=Record)
 
 # Fields the store keeps in columns of its own rather than in the JSON document.
 _BOOKKEEPING = {"id", "version", "created_by", "created_at", "updated_by", "updated_at"}
@@ -119,11 +121,11 @@ class UnitOfWork:
 
     # ---------------------------------------------------------------- writing
 
-    def add(self, record: Record) -> Record:
+    def add(self, record: R) -> R:
         """Store a new record (version 1) and return it with its bookkeeping filled in."""
         return self.add_many([record])[0]
 
-    def add_many(self, batch: Sequence[Record]) -> builtins.list[Record]:
+    def add_many(self, batch: Sequence[R]) -> builtins.list[R]:
         """Store new records in one round of statements per table (bulk loads and imports).
 
         References may point to records stored earlier or earlier in the same batch.
@@ -172,7 +174,7 @@ class UnitOfWork:
             self.audit("create", record.kind, record.id, {"version": 1})
         return stored
 
-    def update(self, record: Record, *, expected_version: int | None = None) -> Record:
+    def update(self, record: R, *, expected_version: int | None = None) -> R:
         """Replace a record's content; the previous version stays readable in its history."""
         current = self._row(record.id)
         if current.kind != record.kind:
@@ -233,7 +235,7 @@ class UnitOfWork:
         self._snapshot(deleted, "delete", columns)
         self.audit("delete", record.kind, record_id, {"version": version})
 
-    def upsert(self, record: Record) -> tuple[Record, bool]:
+    def upsert(self, record: R) -> tuple[R, bool]:
         """Insert, or update the record with the same (kind, source, external_id). True if new."""
         if record.source is None or record.external_id is None:
             return self.add(record), True
@@ -242,7 +244,9 @@ class UnitOfWork:
             return self.add(record), True
         existing = self.get(existing_id)
         candidate = record.model_copy(update={"id": existing_id})
-        if content_fields(existing) == content_fields(candidate):
+        if isinstance(existing, type(record)) and content_fields(existing) == content_fields(
+            candidate
+        ):
             return existing, False  # re-importing the same data changes nothing
         return self.update(candidate), False
 
@@ -404,14 +408,15 @@ class UnitOfWork:
         return [str(row.record_id) for row in rows]
 
     def referrers(self, target_id: str, kind: str | None = None) -> builtins.list[Record]:
-        statement = (
-            sa.select(records)
-            .join(record_refs, record_refs.c.record_id == records.c.id)
-            .where(record_refs.c.target_id == target_id, records.c.deleted_at.is_(None))
+        referring = sa.select(record_refs.c.record_id).where(record_refs.c.target_id == target_id)
+        statement = sa.select(records).where(
+            records.c.id.in_(referring), records.c.deleted_at.is_(None)
         )
         if kind:
             statement = statement.where(records.c.kind == kind)
-        return [self._record(row) for row in self.connection.execute(statement.distinct())]
+        return [
+            self._record(row) for row in self.connection.execute(statement.order_by(records.c.id))
+        ]
 
     def history(self, record_id: str) -> builtins.list[Version]:
         row = self.connection.execute(
