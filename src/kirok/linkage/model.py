@@ -66,6 +66,10 @@ def _jw(col: str, threshold: float) -> str:
 
 
 _OVERLAP = 'array_length(list_intersect("name_keys_l", "name_keys_r")) >= 1'
+_SWAPPED = (
+    'jaro_winkler_similarity("sur_key_l", "given_k_r") >= 0.88 '
+    'AND jaro_winkler_similarity("given_k_l", "sur_key_r") >= 0.88'
+)
 
 
 def _comparisons(tf: bool, extra_columns: Sequence[str]) -> list[dict[str, Any]]:
@@ -83,7 +87,8 @@ def _comparisons(tf: bool, extra_columns: Sequence[str]) -> list[dict[str, Any]]
                 _level(_eq("surname_cls"), "same surname class", 0.24, 0.03, cls_tf),
                 _level(_OVERLAP, "alias or swapped order", 0.02, 0.002),
                 _level(_jw("sur_key", 0.88), "similar key", 0.02, 0.02),
-                _else(0.02, 0.898),
+                _level(_SWAPPED, "swapped order, similar", 0.01, 0.0005),
+                _else(0.01, 0.8975),
             ],
         },
         {
@@ -96,7 +101,8 @@ def _comparisons(tf: bool, extra_columns: Sequence[str]) -> list[dict[str, Any]]
                 _level(_OVERLAP, "alias or swapped order", 0.04, 0.0002),
                 _level(_jw("given_k", 0.92), "key JW >= 0.92", 0.04, 0.004),
                 _level(_jw("given_k", 0.80), "key JW >= 0.80", 0.02, 0.05),
-                _else(0.02, 0.9443),
+                _level(_SWAPPED, "swapped order, similar", 0.01, 0.0002),
+                _else(0.01, 0.9441),
             ],
         },
         {
@@ -154,14 +160,20 @@ BLOCKING_RULES: tuple[dict[str, Any], ...] = (
     {"blocking_rule": 'l."given_k" = r."given_k" AND l."birth_year" = r."birth_year"'},
     {"blocking_rule": 'l."surname_cls" = r."surname_cls" AND l."birth_full" = r."birth_full"'},
     {
-        "blocking_rule": 'l."birth_full" = r."birth_full" '
-        'AND substr(l."given_k", 1, 2) = substr(r."given_k", 1, 2)'
-    },
-    {
         "blocking_rule": 'l."surname_cls" = r."surname_cls" AND l."birth_year" = r."birth_year" '
         'AND substr(l."given_k", 1, 2) = substr(r."given_k", 1, 2)'
     },
     {"blocking_rule": 'l."name_keys" = r."name_keys"', "arrays_to_explode": ["name_keys"]},
+    {
+        # same birth date and either name part starting alike, in either order
+        "blocking_rule": 'l."birth_full" = r."birth_full" '
+        'AND l."name_prefixes" = r."name_prefixes"',
+        "arrays_to_explode": ["name_prefixes"],
+    },
+    {
+        "blocking_rule": 'l."given_k" = r."given_k" '
+        'AND substr(l."sur_key", 1, 2) = substr(r."sur_key", 1, 2)'
+    },
 )
 
 
@@ -178,6 +190,7 @@ def build_settings(
     link_type: str = "dedupe_only",
     tf: bool = True,
     extra_columns: Sequence[str] = (),
+    extra_blocking: Sequence[str] = (),
 ) -> Settings:
     """The model with its priors, in DuckDB SQL (see :func:`for_dialect`)."""
     return {
@@ -185,7 +198,8 @@ def build_settings(
         "unique_id_column_name": "unique_id",
         "probability_two_random_records_match": prior_lambda(n_records),
         "comparisons": _comparisons(tf, extra_columns),
-        "blocking_rules_to_generate_predictions": [dict(b) for b in BLOCKING_RULES],
+        "blocking_rules_to_generate_predictions": [dict(b) for b in BLOCKING_RULES]
+        + [{"blocking_rule": f'l."x_{c}" = r."x_{c}"'} for c in extra_blocking],
         "retain_matching_columns": True,
         "retain_intermediate_calculation_columns": True,
         "em_convergence": 0.001,

@@ -128,7 +128,7 @@ def _scored_pairs(df: pd.DataFrame, settings: Settings) -> list[ScoredPair]:
     return out
 
 
-def score(
+def predict_frame(
     frames: Sequence[pd.DataFrame],
     *,
     engine: str = "duckdb",
@@ -136,11 +136,17 @@ def score(
     train: bool | None = None,
     keep_above: float = DEFAULT_REVIEW_FLOOR,
     extra_columns: Sequence[str] = (),
+    extra_blocking: Sequence[str] = (),
     spark: Any | None = None,
     small_input: int = SMALL_INPUT,
     progress: Progress = _noop,
-) -> tuple[list[ScoredPair], Settings, bool, dict[str, float]]:
-    """Score candidate pairs among (one frame) or between (several frames) record sets."""
+) -> tuple[pd.DataFrame, Settings, bool, dict[str, float]]:
+    """Splink's predictions among (one frame) or between (several frames) record sets.
+
+    Returns the predictions as a DataFrame (``unique_id_l``, ``unique_id_r``,
+    ``match_probability``, ``match_weight``, ``mw_<comparison>`` …), the model, whether it was
+    trained, and timings. ``keep_above=0`` keeps every blocked pair.
+    """
     from splink import Linker
 
     timings: dict[str, float] = {}
@@ -153,7 +159,13 @@ def score(
 
     if model is None:
         do_train = n >= small_input if train is None else train
-        settings = build_settings(n, link_type=link_type, tf=do_train, extra_columns=extra_columns)
+        settings = build_settings(
+            n,
+            link_type=link_type,
+            tf=do_train,
+            extra_columns=extra_columns,
+            extra_blocking=extra_blocking,
+        )
     else:
         do_train = bool(train)
         settings = dict(model)
@@ -181,9 +193,17 @@ def score(
     )
     df = predictions.as_pandas_dataframe()  # type: ignore[no-untyped-call]
     trained_model = neutral(linker.misc.save_model_to_json())
-    pairs = _scored_pairs(df, trained_model)
     timings["predict"] = time.perf_counter() - t2
-    return pairs, trained_model, do_train, timings
+    return df, trained_model, do_train, timings
+
+
+def score(
+    frames: Sequence[pd.DataFrame],
+    **options: Any,
+) -> tuple[list[ScoredPair], Settings, bool, dict[str, float]]:
+    """Like :func:`predict_frame`, with each pair as a :class:`ScoredPair`."""
+    df, model, trained, timings = predict_frame(frames, **options)
+    return _scored_pairs(df, model), model, trained, timings
 
 
 def link_records(

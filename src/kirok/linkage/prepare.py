@@ -17,7 +17,6 @@ import pandas as pd
 from kirok.linkage.hangul import has_hangul, north_to_south
 from kirok.linkage.names import (
     given_key,
-    is_known_surname,
     latin_key,
     split_name,
     surname_class,
@@ -44,6 +43,7 @@ MODEL_COLUMNS = (
     "given_raw",
     "given_k",
     "name_keys",
+    "name_prefixes",
     "birth_year",
     "birth_full",
     "sex_norm",
@@ -98,9 +98,8 @@ def name_keys(family: str, given: str, aliases: Iterable[str]) -> list[str]:
     """``surname-class:given-key`` for the name, its swapped reading, and every alias."""
     sur = surname_class(family)
     keys = {f"{sur}:{given_key(given)}"} if family and given else set()
-    tokens = given.split()
-    if family and len(tokens) == 1 and is_known_surname(given) and not has_hangul(given):
-        keys.add(f"{surname_class(given)}:{given_key(family)}")
+    if family and given and not has_hangul(given):
+        keys.add(f"{surname_class(given)}:{given_key(family)}")  # written in the wrong order
     for alias in aliases:
         a_family, a_given = split_name(alias)
         if not a_family:
@@ -166,15 +165,18 @@ def prepare(records: pd.DataFrame, extra_columns: Sequence[str] = ()) -> pd.Data
         sur_cls = surname_class(family) if family else ""
         giv_k = given_key(given) if given else ""
         sur_latin = romanize(north_to_south(family), "rr") if has_hangul(family) else family
+        sur_k = latin_key(sur_latin)
+        prefixes = sorted({k[:2] for k in (sur_k, giv_k) if k})
         rows.append(
             {
                 "unique_id": rid,
                 "sur_raw": _raw(family),
                 "surname_cls": _none_if_empty(sur_cls),
-                "sur_key": _none_if_empty(latin_key(sur_latin)),
+                "sur_key": _none_if_empty(sur_k),
                 "given_raw": _raw(given),
                 "given_k": _none_if_empty(giv_k),
                 "name_keys": name_keys(family, given, alias_list),
+                "name_prefixes": prefixes,
                 "birth_year": year,
                 "birth_full": full_date,
                 "sex_norm": _SEX.get(sex.lower()),
