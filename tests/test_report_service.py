@@ -3,6 +3,7 @@ consent for the public edition, the record of actions, and the rendered HTML and
 
 from __future__ import annotations
 
+import math
 import re
 import shutil
 import subprocess
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from kirok.demo.synthetic import generate
 from kirok.domain.dates import parse_date
 from kirok.domain.records import (
     Act,
@@ -22,18 +24,21 @@ from kirok.domain.records import (
     Event,
     Information,
     Intervention,
+    LinkageRun,
     Record,
     Resolution,
     SanctionEntry,
     Statistic,
 )
 from kirok.domain.vocabulary import load_vocabularies
+from kirok.estimation.estimate import estimate_loglinear
+from kirok.estimation.histories import histories_from_records
 from kirok.reports.model import SECTIONS, Audience, ReportData
 from kirok.reports.render import render_html, write_report
 from kirok.security import policy
 from kirok.security.keys import Keyring
 from kirok.services.context import Settings, open_keyring, open_store
-from kirok.services.demo import run_demo
+from kirok.services.demo import DEMO_SEED, run_demo
 from kirok.services.report import ACT_QUERIES, LiveQueries, build_report
 from kirok.store.repository import RecordStore
 
@@ -409,3 +414,59 @@ def test_the_demo_report_renders_to_pdf_with_every_section(
         assert re.sub(r"[\s-]", "", figure.label) in squeezed, figure.label
         for citation in figure.citations:
             assert citation.ref.replace("-", "") in squeezed, citation.ref
+
+
+def test_detained_estimate_from_the_latest_linkage_run_internal_only(
+    demo: Demo, store: RecordStore, keyring: Keyring, stored: Stored, tmp_path: Path
+) -> None:
+    year = _busiest_year(stored)
+    without = _report(store, keyring, Audience.INTERNAL, year)
+    detention = next(s for s in without.sections if s.key == "detention")
+    assert not [f for f in detention.figures if f.estimate is not None]
+    assert any("No linkage run is stored" in n for n in detention.notes)
+
+    # A linkage run that found the true people (the generator's ground truth).
+    truth = generate(seed=DEMO_SEED, population=200)
+    clusters = {f"demo-person-{row.record_id}": f"person-{row.person_id}" for row in truth.rows}
+    settings = demo.copy(tmp_path / "copy")
+    with open_store(settings) as copy, copy.write("test") as uow:
+        uow.add(
+            LinkageRun(
+                id="run-truth",
+                engine="ground truth",
+                threshold=0.9,
+                review_floor=0.5,
+                trained=False,
+                n_records=len(clusters),
+                clusters=clusters,
+            )
+        )
+    with open_store(settings) as copy:
+        internal = _report(copy, keyring, Audience.INTERNAL, year)
+        public = _report(copy, keyring, Audience.PUBLIC, year)
+    detained = {a.victim_id for a in stored.acts if a.act_type in _types("arbitrary_detention")}
+    with store.read() as uow:
+        sources = [
+            (clusters[p.id], p.source)
+            for p in uow.iter_kind("person")
+            if p.id in detained and p.id in clusters and p.source
+        ]
+    expected = estimate_loglinear(histories_from_records(sources))
+    (figure,) = [f for s in internal.sections for f in s.figures if f.estimate is not None]
+    assert figure.value == round(expected.estimate)
+    assert figure.estimate is not None
+    assert expected.ci_lower is not None and expected.ci_upper is not None
+    assert figure.estimate.lower == math.floor(expected.ci_lower)
+    assert figure.estimate.upper == math.ceil(expected.ci_upper)
+    assert expected.model in figure.estimate.method
+    assert [c.ref for c in figure.citations] == ["run-truth"]
+    # The estimator's own warnings (sparse table, model choice) go with the number.
+    notes = next(s for s in internal.sections if s.key == "detention").notes
+    assert [f"Estimate: {w}." for w in expected.warnings] == [
+        n for n in notes if n.startswith("Estimate: ")
+    ]
+    assert not [f for f in public.figures() if f.estimate is not None]
+    public_notes = next(s for s in public.sections if s.key == "detention").notes
+    assert any("internal edition only" in n for n in public_notes)
+    html = render_html(internal, with_charts=False)
+    assert f"{figure.estimate.lower:,.0f}–{figure.estimate.upper:,.0f} (95 %)" in html

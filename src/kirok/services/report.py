@@ -29,6 +29,7 @@ query for *Y* − 1. Act types are counted with their narrower terms
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -44,6 +45,8 @@ from kirok.domain.records import (
     Event,
     Information,
     Intervention,
+    LinkageRun,
+    Person,
     Place,
     Record,
     Resolution,
@@ -52,11 +55,13 @@ from kirok.domain.records import (
 )
 from kirok.domain.tracker import designations_in_force, resolution_year, sanctions_in_force
 from kirok.domain.vocabulary import load_vocabularies
+from kirok.estimation.histories import HistoryError, histories_from_records
 from kirok.reports.model import (
     SECTIONS,
     Audience,
     Camp,
     Citation,
+    Estimate,
     Figure,
     IndicatorBlock,
     RecordOfActions,
@@ -510,6 +515,75 @@ class LiveQueries:
         )
         return IndicatorBlock(indicator=indicator, assessment=assess(indicator, year))
 
+    def latest_linkage(self) -> LinkageRun | None:
+        runs = [r for r in self.uow.iter_kind("linkage_run") if isinstance(r, LinkageRun)]
+        if not runs:
+            return None
+        return max(runs, key=lambda r: (r.created_at is not None, r.created_at, r.id))
+
+    def detained_estimate(self) -> tuple[Figure | None, list[str]]:
+        """People ever detained, documented or not: log-linear multiple systems estimation on
+        the latest linkage run's clusters (one cluster is one person; the lists are the
+        records' sources), over victims of detention acts the audience may count.
+
+        Internal edition only: the estimate rests on every record, including those not cleared
+        for publication, and an estimate from only the publishable ones would be biased (consent
+        would act as one more capture filter). Returns the figure (or None) and notes saying why.
+        """
+        if self.public:
+            return None, [
+                "The estimate of people detained, documented or not, rests on records not "
+                "cleared for publication; it is in the internal edition only."
+            ]
+        run = self.latest_linkage()
+        if run is None:
+            return None, ["No linkage run is stored, so no estimate is made: run `kirok link run`."]
+        detention = next(q for q in ACT_QUERIES if q.key == "arbitrary_detention")
+        types = self.act_types(detention)
+        victims = {
+            a.victim_id
+            for a in self._all("act", self.counted_levels)
+            if isinstance(a, Act) and a.act_type in types
+        }
+        pairs = [
+            (run.clusters[p.id], p.source)
+            for p in self._all("person", self.counted_levels)
+            if isinstance(p, Person) and p.id in victims and p.id in run.clusters and p.source
+        ]
+        try:
+            histories = histories_from_records(pairs)
+        except (HistoryError, ValueError) as error:
+            return None, [
+                f"No estimate: the linked records do not form capture histories ({error})."
+            ]
+        from kirok.estimation.estimate import estimate_loglinear  # scipy fits: load on use
+
+        result = estimate_loglinear(histories)
+        notes = [f"Estimate: {w}." for w in result.warnings]
+        if result.ci_lower is None or result.ci_upper is None:
+            notes.append(
+                f"No estimate is shown: the {result.ci_level:.0%} interval of model "
+                f"{result.model} is not bounded."
+            )
+            return None, notes
+        figure = Figure(
+            label="People detained since records begin, documented or not (estimate)",
+            value=round(result.estimate),
+            query=(
+                f"victims of detention acts, clustered by linkage run {run.id}; "
+                f"{result.n_observed} documented people on {len(histories.lists)} lists "
+                f"({', '.join(histories.lists)})"
+            ),
+            estimate=Estimate(  # whole people, rounded outwards: never narrower than computed
+                lower=math.floor(result.ci_lower),
+                upper=math.ceil(result.ci_upper),
+                level=result.ci_level,
+                method=f"log-linear model {result.model} ({result.ci_method})",
+            ),
+            citations=[self.cite(run, None)],
+        )
+        return figure, notes
+
     def indicator(self, query: ActQuery, year: int, direction: Direction) -> IndicatorBlock:
         years = range(year - INDICATOR_YEARS + 1, year + 1)
         indicator = Indicator.of(
@@ -579,6 +653,10 @@ def _sections(queries: LiveQueries, year: int, designations: list[Designation]) 
                 "Public edition: only acts whose supporting testimony may be published are "
                 "counted, so these numbers are lower bounds of what was documented."
             )
+    estimate, estimate_notes = queries.detained_estimate()
+    if estimate is not None:
+        figures["detention"].append(estimate)
+    notes["detention"] += estimate_notes
     notes["detention"].append("Korean names are kept as written: 관리소, 교화소, 집결소.")
     return [Section(key=key, figures=figures[key], notes=notes[key]) for key in SECTIONS]
 
