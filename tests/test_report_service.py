@@ -26,6 +26,7 @@ from kirok.domain.records import (
     Intervention,
     LinkageRun,
     Record,
+    RefugeeCase,
     Resolution,
     SanctionEntry,
     Statistic,
@@ -102,6 +103,7 @@ class Stored:
     acts: list[Act]
     information: list[Information]
     consents: list[Consent]
+    cases: list[RefugeeCase]
 
 
 @pytest.fixture(scope="module")
@@ -111,6 +113,7 @@ def stored(store: RecordStore) -> Stored:
             acts=[r for r in uow.iter_kind("act") if isinstance(r, Act)],
             information=[r for r in uow.iter_kind("information") if isinstance(r, Information)],
             consents=[r for r in uow.iter_kind("consent") if isinstance(r, Consent)],
+            cases=[r for r in uow.iter_kind("refugee_case") if isinstance(r, RefugeeCase)],
         )
 
 
@@ -134,24 +137,47 @@ def _as_policy(consent: Consent) -> policy.Consent:
     return policy.Consent(scopes, consent.given_on, consent.revoked_on, consent.family_at_risk)
 
 
+def _info_publishable(info: Information, data: Stored) -> bool:
+    """Judged with every consent bearing on the information: its own and the person-level
+    consents of its source and of the person it is about."""
+    people = {info.source_person_id, info.person_id} - {None}
+    bearing = [
+        _as_policy(c)
+        for c in data.consents
+        if c.information_id == info.id or (c.information_id is None and c.person_id in people)
+    ]
+    return bool(policy.may_leave(bearing, "publication", ON))
+
+
 def _publishable(act: Act, data: Stored) -> bool:
     """At least one piece of information about the act's event (or, without an event, about its
-    victim) may be published, judged with every consent bearing on it."""
-    supporting = [
-        i
+    victim) may be published."""
+    return any(
+        _info_publishable(i, data)
         for i in data.information
         if i.event_id == act.event_id or (i.event_id is None and i.person_id == act.victim_id)
-    ]
-    for info in supporting:
-        people = {info.source_person_id, info.person_id} - {None}
-        bearing = [
-            _as_policy(c)
-            for c in data.consents
-            if c.information_id == info.id or (c.information_id is None and c.person_id in people)
+    )
+
+
+def _cases_in_china(year: int, audience: Audience, data: Stored) -> list[RefugeeCase]:
+    chosen = []
+    for case in data.cases:
+        spans = [
+            [parse_date(d) for d in (step.start_date, step.end_date) if d]
+            for step in case.steps
+            if step.stage in ("arrest_china", "detention_china", "handover")
         ]
-        if policy.may_leave(bearing, "publication", ON):
-            return True
-    return False
+        if not any(
+            s and min(p.earliest for p in s).year <= year <= max(p.latest for p in s).year
+            for s in spans
+        ):
+            continue
+        if audience is Audience.PUBLIC and not any(
+            _info_publishable(i, data) for i in data.information if i.person_id == case.person_id
+        ):
+            continue
+        chosen.append(case)
+    return chosen
 
 
 def _expected(key: str, year: int, audience: Audience, data: Stored) -> list[Act]:
@@ -201,6 +227,27 @@ def test_every_act_count_equals_an_independent_count_each_year(
     assert all(n > 0 for k, n in totals.items() if k != "executions"), totals
     internal = sum(len(_expected("executions", y, Audience.INTERNAL, stored)) for y in YEARS)
     assert internal > 0
+
+
+@pytest.mark.parametrize("audience", list(Audience))
+def test_refugee_cases_in_china_equal_an_independent_count_each_year(
+    store: RecordStore, keyring: Keyring, stored: Stored, audience: Audience
+) -> None:
+    total = 0
+    with store.read() as uow:
+        live = LiveQueries(uow, audience, keyring, on_date=ON)
+        for year in YEARS:
+            figure = live.cases_in_china_figure(year)
+            expected = _cases_in_china(year, audience, stored)
+            assert figure.value == len(expected), year
+            assert figure.previous == len(_cases_in_china(year - 1, audience, stored))
+            if audience is Audience.PUBLIC:
+                want = {keyring.pseudonym("refugee_case", c.id) for c in expected}
+            else:
+                want = {c.id for c in expected}
+            assert {c.ref for c in figure.citations} == want
+            total += len(expected)
+    assert total > 0
 
 
 def test_public_counts_are_lower_bounds_and_some_acts_are_held_back(stored: Stored) -> None:

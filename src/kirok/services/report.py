@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Final
 
+from kirok.domain.dates import DateParseError, parse_date
 from kirok.domain.indicators import Direction, Indicator, assess, count_point
 from kirok.domain.records import (
     Act,
@@ -49,6 +50,7 @@ from kirok.domain.records import (
     Person,
     Place,
     Record,
+    RefugeeCase,
     Resolution,
     SanctionEntry,
     Statistic,
@@ -101,6 +103,9 @@ _REFOULEMENT: Final = "38010100000004"  # includes L4-FORCED-REPATRIATION
 
 # ESF list 17 facility types (local terms) shown on the camp map.
 _CAMP_TYPES: Final = {"L17-KWANLISO": "kwanliso", "L17-KYOHWASO": "kyohwaso"}
+
+# Custody stages of a refugee case that are in China (see ``domain.refugee.STAGE_RANK``).
+_CHINA_STAGES: Final = frozenset({"arrest_china", "detention_china", "handover"})
 
 ARRIVALS_SERIES: Final = "escapee_arrivals_kr"
 INDICATOR_YEARS: Final = 5
@@ -177,6 +182,18 @@ def _year_span(year: int) -> tuple[date, date]:
     return date(year, 1, 1), date(year, 12, 31)
 
 
+def _meets(first: str | None, last: str | None, start: date, end: date) -> bool:
+    """Whether the span of the EDTF dates ``first``..``last`` meets ``[start, end]``; an
+    undated or unparseable span meets nothing."""
+    try:
+        spans = [parse_date(d) for d in (first, last) if d]
+    except DateParseError:
+        return False
+    if not spans:
+        return False
+    return min(s.earliest for s in spans) <= end and max(s.latest for s in spans) >= start
+
+
 def _levels(ceiling: Confidentiality) -> list[Confidentiality]:
     order = list(Confidentiality)
     return order[: order.index(ceiling) + 1]
@@ -188,6 +205,8 @@ class _ConsentIndex:
 
     by_event: dict[str, list[Information]] = field(default_factory=lambda: defaultdict(list))
     by_person: dict[str, list[Information]] = field(default_factory=lambda: defaultdict(list))
+    #: Every information about a person, with or without an event.
+    by_subject: dict[str, list[Information]] = field(default_factory=lambda: defaultdict(list))
     by_information: dict[str, list[policy.Consent]] = field(
         default_factory=lambda: defaultdict(list)
     )
@@ -201,6 +220,8 @@ class _ConsentIndex:
         for record in uow.iter_kind("information"):
             if not isinstance(record, Information):
                 continue
+            if record.person_id:
+                index.by_subject[record.person_id].append(record)
             if record.event_id:
                 index.by_event[record.event_id].append(record)
             elif record.person_id:
@@ -276,8 +297,11 @@ class LiveQueries:
     def publication_consents(self, act: Act) -> list[policy.Consent] | None:
         """The consents of the first supporting information cleared for publication, or None
         when no supporting information may be published."""
+        return self._first_publishable(self._index().supporting(act))
+
+    def _first_publishable(self, infos: Iterable[Information]) -> list[policy.Consent] | None:
         index = self._index()
-        for info in index.supporting(act):
+        for info in infos:
             consents = index.consents(info)
             if policy.may_leave(consents, ConsentScope.PUBLICATION, self.on_date):
                 return consents
@@ -515,6 +539,42 @@ class LiveQueries:
         )
         return IndicatorBlock(indicator=indicator, assessment=assess(indicator, year))
 
+    def cases_in_china(self, year: int) -> list[tuple[RefugeeCase, list[policy.Consent] | None]]:
+        """Refugee cases with a custody step in China (arrest, detention, handover) whose dates
+        meet ``year``; public: only cases whose person is the subject of information cleared
+        for publication."""
+        start, end = _year_span(year)
+        chosen = []
+        for case in self._all("refugee_case", self.counted_levels):
+            if not isinstance(case, RefugeeCase):
+                continue
+            if not any(
+                step.stage in _CHINA_STAGES and _meets(step.start_date, step.end_date, start, end)
+                for step in case.steps
+            ):
+                continue
+            consents = self._first_publishable(self._index().by_subject.get(case.person_id, []))
+            if self.public and consents is None:
+                continue
+            chosen.append((case, consents))
+        return sorted(chosen, key=lambda pair: pair[0].id)
+
+    def cases_in_china_figure(self, year: int) -> Figure:
+        cases = self.cases_in_china(year)
+        rule = (
+            "only cases whose person is the subject of information that may be published"
+            if self.public
+            else f"confidentiality up to {self.clearance.value}"
+        )
+        return Figure(
+            label="Refugee cases in custody in China (arrest, detention or handover)",
+            value=len(cases),
+            previous=len(self.cases_in_china(year - 1)),
+            query=f"refugee cases with a custody step {', '.join(sorted(_CHINA_STAGES))} "
+            f"dated in {year}, {rule}",
+            citations=[self.cite(case, consents) for case, consents in cases],
+        )
+
     def latest_linkage(self) -> LinkageRun | None:
         runs = [r for r in self.uow.iter_kind("linkage_run") if isinstance(r, LinkageRun)]
         if not runs:
@@ -611,6 +671,7 @@ def _sections(queries: LiveQueries, year: int, designations: list[Designation]) 
     notes: dict[str, list[str]] = {key: [] for key in SECTIONS}
     for query in ACT_QUERIES:
         figures[query.section].append(queries.act_figure(query, year))
+    figures["refugees"].append(queries.cases_in_china_figure(year))
     arrivals = queries.arrivals_figure(year)
     if arrivals is not None:
         figures["refugees"].append(arrivals)
