@@ -9,7 +9,7 @@ import shutil
 import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -285,6 +285,15 @@ def test_report_numbers_and_year_over_year_match_the_store(
         }
     figure = by_label["Escapees arriving in South Korea"]
     assert figure.value == arrivals[str(year)] and figure.previous == arrivals[str(year - 1)]
+    with store.read() as uow:
+        designations = [d for d in uow.iter_kind("designation") if isinstance(d, Designation)]
+    for program, label in (
+        ("religious_freedom_cpc", "Years designated a Country of Particular Concern"),
+        ("trafficking_tier", "Years ranked in the Trafficking in Persons Report"),
+    ):
+        years = [d.year for d in designations if d.program == program]
+        assert by_label[label].value == len({y for y in years if y <= year}) > 0
+        assert by_label[label].previous == len({y for y in years if y < year})
     indicator = next(b for b in report.indicators if b.indicator.key == "forced_repatriation")
     assert {p.year: p.value for p in indicator.indicator.points} == {
         y: len(_expected("forced_repatriation", y, audience, stored))
@@ -517,3 +526,28 @@ def test_detained_estimate_from_the_latest_linkage_run_internal_only(
     assert any("internal edition only" in n for n in public_notes)
     html = render_html(internal, with_charts=False)
     assert f"{figure.estimate.lower:,.0f}–{figure.estimate.upper:,.0f} (95 %)" in html
+
+
+def test_consent_is_judged_on_the_report_date(demo: Demo, stored: Stored, tmp_path: Path) -> None:
+    """A publication consent revoked after the report date still holds for that report; a
+    report dated on or after the revocation no longer cites the record."""
+    year = _busiest_year(stored)
+    act = _expected("forced_repatriation", year, Audience.PUBLIC, stored)[0]
+    infos = {i.id for i in stored.information if i.event_id == act.event_id}
+    revoked_on = date(2026, 6, 1)
+    settings = demo.copy(tmp_path / "copy")
+    keyring = open_keyring(settings)
+    with open_store(settings) as copy, copy.write("test") as uow:
+        for consent in stored.consents:
+            if consent.information_id in infos:
+                uow.update(consent.model_copy(update={"revoked_on": revoked_on}))
+    alias = keyring.pseudonym("act", act.id)
+
+    def cited(on: date) -> bool:
+        with open_store(settings) as copy, copy.read() as uow:
+            live = LiveQueries(uow, Audience.PUBLIC, keyring, on_date=on)
+            query = next(q for q in ACT_QUERIES if q.key == "forced_repatriation")
+            return alias in {c.ref for c in live.act_figure(query, year).citations}
+
+    assert cited(revoked_on - timedelta(days=1))
+    assert not cited(revoked_on)
