@@ -28,7 +28,7 @@ def _env(tmp_path: Path) -> dict[str, str]:
 @pytest.fixture
 def demo_env(tmp_path: Path) -> dict[str, str]:
     env = _env(tmp_path)
-    result = runner.invoke(app, ["demo", "--no-serve", "--population", "40"], env=env)
+    result = runner.invoke(app, ["demo", "--no-serve", "--no-analyse", "--population", "40"], env=env)
     assert result.exit_code == 0, result.output
     return env
 
@@ -48,7 +48,7 @@ def test_demo_loads_every_public_fact(demo_env: dict[str, str]) -> None:
     assert counts["resolution"] == len(list(public_facts.resolutions()))
     assert counts["statistic"] == len(list(public_facts.escapee_arrivals()))
     # Loading again changes nothing: the facts upsert on their external ids.
-    again = runner.invoke(app, ["demo", "--no-serve", "--population", "40"], env=demo_env)
+    again = runner.invoke(app, ["demo", "--no-serve", "--no-analyse", "--population", "40"], env=demo_env)
     assert again.exit_code == 0, again.output
     with open_store(_store_settings(demo_env)) as store, store.read() as uow:
         assert uow.counts_by_kind() == counts
@@ -114,3 +114,19 @@ def test_places_find_camp_15_by_any_spelling(spelling: str) -> None:
     result = runner.invoke(app, ["places", "find", spelling])
     assert result.exit_code == 0
     assert "CAMP-15" in result.output
+
+
+@pytest.mark.slow
+def test_demo_links_estimates_and_reports(tmp_path: Path) -> None:
+    env = _env(tmp_path)
+    out = tmp_path / "reports"
+    args = ["demo", "--no-serve", "--population", "150", "--reports", str(out)]
+    result = runner.invoke(app, [*args, "--report-format", "html"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "linkage:" in result.output and "estimate (loglinear" in result.output
+    internal = (out / "internal" / "report-kp-2024-internal.html").read_text(encoding="utf-8")
+    public = (out / "public" / "report-kp-2024-public.html").read_text(encoding="utf-8")
+    assert "Arbitrary" in internal and "Arbitrary" in public
+    with open_store(_store_settings(env)) as store, store.read() as uow:
+        counts = uow.counts_by_kind()
+    assert counts["linkage_run"] == 1 and counts["estimation_run"] == 1

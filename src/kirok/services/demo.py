@@ -7,14 +7,19 @@ written beside the database for tests and benchmarks, never loaded into it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
+from kirok.demo.population import LAST_YEAR
 from kirok.demo.synthetic import SyntheticDataset, generate, write_dataset
 from kirok.domain.records import Record
-from kirok.services import catalogue, public_facts
-from kirok.services.context import Settings, initialise
+from kirok.reports.model import Audience
+from kirok.reports.render import Format, write_report
+from kirok.services import catalogue, estimates, linkage, public_facts, users
+from kirok.services.context import Settings, initialise, open_keyring, open_store
+from kirok.services.report import build_report
 from kirok.store.repository import RecordStore
 
 Progress = Callable[[str], None]
@@ -76,7 +81,12 @@ def run_demo(
     population: int = DEMO_POPULATION,
     seed: int = DEMO_SEED,
     truth_dir: Path | None = None,
+    analyse: bool = False,
+    report_dir: Path | None = None,
+    report_formats: Sequence[Format] = ("html",),
 ) -> DemoSummary:
+    """Load the demo data; with ``analyse``, also link, estimate and (with ``report_dir``)
+    write the internal and public country reports for the last year of the data."""
     summary = DemoSummary(db_url=settings.db_url, truth_dir=truth_dir)
     with initialise(settings) as store:
         progress("gazetteer")
@@ -95,8 +105,67 @@ def run_demo(
         loaded = load_records(store, records, actor, progress=lambda n: progress(f"records {n}"))
         summary.steps.append(
             f"synthetic data (seed {seed}): {dataset.true_size} simulated people, "
-            f"{len(dataset.rows)} list entries by {len(dataset.ngos)} NGOs, {loaded} records"
+            f"{len(dataset.rows)} list entries by {len(dataset.ngos)} NGOs, {loaded} new records"
         )
+        if analyse:
+            _analyse(store, settings, actor, summary, progress, dataset, report_dir, report_formats)
         with store.read() as uow:
             summary.counts = uow.counts_by_kind()
     return summary
+
+
+def _analyse(
+    store: RecordStore,
+    settings: Settings,
+    actor: str,
+    summary: DemoSummary,
+    progress: Progress,
+    dataset: SyntheticDataset,
+    report_dir: Path | None,
+    report_formats: Sequence[Format],
+) -> None:
+    progress("linking")
+    run = linkage.run_linkage(store, actor, progress=lambda step: progress(f"linking: {step}"))
+    clusters = len(set(run.clusters.values()))
+    summary.steps.append(
+        f"linkage: {run.n_records} person records → {clusters} clusters, "
+        f"{len(run.review)} pairs for review"
+    )
+    progress("estimating")
+    (estimate,) = estimates.estimate_db(store, actor)
+    summary.steps.append(
+        f"estimate ({estimate.method} {estimate.model}): {estimate.estimate:,.0f} people "
+        f"(95% {estimate.ci_lower:,.0f}–{estimate.ci_upper:,.0f}) from {estimate.n_observed} "
+        f"documented; the simulation's true total is {dataset.true_size} "
+        f"({int(dataset.captures.any(axis=1).sum())} of them documented)"
+    )
+    if report_dir is None:
+        return
+    progress("writing the reports")
+    keyring = open_keyring(settings)
+    year = LAST_YEAR
+    for audience in (Audience.INTERNAL, Audience.PUBLIC):
+        data = build_report(
+            store,
+            country="KP",
+            year=year,
+            audience=audience,
+            pseudonyms=keyring,
+            generated_on=date.today(),
+        )
+        for fmt in report_formats:
+            path = write_report(data, fmt, report_dir / audience.value)
+            summary.steps.append(f"report ({audience.value}, {fmt}): {path}")
+
+
+DEMO_USER = "demo-admin"
+
+
+def demo_login(settings: Settings, actor: str, password: str) -> str:
+    """An administrator account for the served demo, with the given (fresh) password."""
+    with open_store(settings) as store:
+        if users.find_user(store, DEMO_USER) is None:
+            users.add_user(store, DEMO_USER, "admin", password, actor=actor)
+        else:
+            users.set_password(store, DEMO_USER, password, actor=actor)
+    return DEMO_USER

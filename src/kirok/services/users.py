@@ -240,3 +240,19 @@ def find_user(store: RecordStore, username: str) -> WebUser | None:
             sa.select(users).where(users.c.username == username.strip())
         ).first()
     return None if row is None else _web_user(row)
+
+
+def set_password(store: RecordStore, username: str, password: str, *, actor: str) -> WebUser:
+    """Replace an account's password (and clear its lockout)."""
+    user = find_user(store, username)
+    if user is None:
+        raise UserProblem(f"no user {username!r}")
+    password_hash = passwords.hash_password(password)
+    with store.write(actor) as uow:
+        uow.connection.execute(
+            sa.update(users)
+            .where(users.c.id == user.id)
+            .values(password_hash=password_hash, failed_logins="[]", locked_until=None)
+        )
+        uow.audit(AuditAction.USER_CHANGE, "user", user.id, {"change": "password"})
+    return user
