@@ -28,7 +28,9 @@ def _env(tmp_path: Path) -> dict[str, str]:
 @pytest.fixture
 def demo_env(tmp_path: Path) -> dict[str, str]:
     env = _env(tmp_path)
-    result = runner.invoke(app, ["demo", "--no-serve", "--no-analyse", "--population", "40"], env=env)
+    result = runner.invoke(
+        app, ["demo", "--no-serve", "--no-analyse", "--population", "40"], env=env
+    )
     assert result.exit_code == 0, result.output
     return env
 
@@ -48,7 +50,9 @@ def test_demo_loads_every_public_fact(demo_env: dict[str, str]) -> None:
     assert counts["resolution"] == len(list(public_facts.resolutions()))
     assert counts["statistic"] == len(list(public_facts.escapee_arrivals()))
     # Loading again changes nothing: the facts upsert on their external ids.
-    again = runner.invoke(app, ["demo", "--no-serve", "--no-analyse", "--population", "40"], env=demo_env)
+    again = runner.invoke(
+        app, ["demo", "--no-serve", "--no-analyse", "--population", "40"], env=demo_env
+    )
     assert again.exit_code == 0, again.output
     with open_store(_store_settings(demo_env)) as store, store.read() as uow:
         assert uow.counts_by_kind() == counts
