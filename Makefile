@@ -36,7 +36,7 @@ typecheck: venv
 	$(BIN)/mypy
 
 pytest: venv system-deps services
-	$(BIN)/pytest -n 2 --dist loadgroup
+	$(BIN)/pytest -n 2 --dist loadgroup --durations=30
 
 test: lint typecheck pytest
 
