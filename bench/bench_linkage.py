@@ -265,6 +265,11 @@ def main() -> None:
                 band = sum(1 for _, _, p in r["pairs"] if args.review_floor <= p < args.threshold)
                 extra = f" review={band}"
             print(_row(dataset, method, m, r, extra), flush=True)
+            sweep = []
+            for t in (0.5, 0.8, 0.9, 0.95, 0.99, 0.999):
+                sm = _metrics(r["pairs"], truth, t)
+                sweep.append(f"{t}: P={sm['precision']:.4f} R={sm['recall']:.4f}")
+            print(f"  {method} by threshold  " + "; ".join(sweep), flush=True)
             results[method] = (m, r)
             if style:
                 cross = {(a, b) for a, b in truth if style[a] != style[b]}

@@ -85,7 +85,7 @@ def latin_key(text: str) -> str:
     for pattern, repl in _RULES:
         s = re.sub(pattern, repl, s)
     s = re.sub(r"^yi", "i", s)
-    s = re.sub(r"^[rl](?=[yi])", "", s)  # North's word-initial ㄹ: Ryong = Yong, Ri = I
+    s = re.sub(r"^[rln](?=[yi])", "", s)  # North's word-initial ㄹ, ㄴ: Ryong = Yong, Nyo = Yo
     s = re.sub(r"^[rl]", "n", s)  # 로 = 노
     s = s.replace("r", "l").replace("N", "ng")
     return re.sub(r"(.)\1+", r"\1", s)

@@ -61,6 +61,8 @@ def _train(linker: Any, n: int, has_full_dates: bool) -> None:
 
     max_pairs = float(min(2_000_000, max(n * (n - 1) // 2, 1)))
     try:
+        # near-certain rule; it misses names written with typos or without a full birth date,
+        # hence recall 0.7
         linker.training.estimate_probability_two_random_records_match(
             [block_on("surname_cls", "given_k", "birth_full" if has_full_dates else "birth_year")],
             recall=0.7,

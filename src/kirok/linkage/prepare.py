@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from functools import cache
 
 import pandas as pd
 
@@ -94,10 +95,20 @@ def name_parts(full: str, family: str, given: str) -> tuple[str, str]:
     return split_name(full)
 
 
-def name_keys(family: str, given: str, aliases: Iterable[str]) -> list[str]:
-    """``surname-class:given-key`` for the name, its swapped reading, and every alias."""
+def _readings(full: str) -> list[tuple[str, str]]:
+    """Both orders of a Latin full name: "Sol Ju Ri" may be Ri Sol-ju or Sol Ju-ri."""
+    tokens = full.replace(",", " ").split()
+    if len(tokens) < 2 or has_hangul(full):
+        return []
+    return [(tokens[0], " ".join(tokens[1:])), (tokens[-1], " ".join(tokens[:-1]))]
+
+
+def name_keys(family: str, given: str, aliases: Iterable[str], full: str = "") -> list[str]:
+    """``surname-class:given-key`` for the name, its other readings, and every alias."""
     sur = surname_class(family)
     keys = {f"{sur}:{given_key(given)}"} if family and given else set()
+    for r_family, r_given in _readings(full):
+        keys.add(f"{surname_class(r_family)}:{given_key(r_given)}")
     if family and given and not has_hangul(given):
         keys.add(f"{surname_class(given)}:{given_key(family)}")  # written in the wrong order
     for alias in aliases:
@@ -119,13 +130,50 @@ def parse_birth(value: str) -> tuple[int | None, str | None]:
     return int(year), full
 
 
+@cache
+def _gazetteer_id(text: str) -> str | None:
+    """The gazetteer id of a place name, trying the whole text, then its parts.
+
+    "함경북도 청진시" and "Chongjin, North Hamgyong" both resolve through their city part; a
+    settlement beats a facility of the same name (청진 is a city and camp 25).
+    """
+    try:
+        from kirok.domain.gazetteer import load_gazetteer
+
+        gazetteer = load_gazetteer()
+    except (ImportError, OSError, ValueError):  # the linkage still works without it
+        return None
+    parts = [text]
+    for chunk in re.split(r"[,/;()]", text):
+        parts.append(chunk.strip())
+        parts.extend(reversed(chunk.split()))
+    for part in parts:
+        if not part:
+            continue
+        found = gazetteer.find(part)
+        if found:
+            towns = [p for p in found if p.kind != "facility"]
+            return str((towns or found)[0].id)
+    return None
+
+
 def place_key(text: str) -> str | None:
-    """A key of a place name invariant to script and romanization (until gazetteer ids are used)."""
+    """A gazetteer id for a place name, else a key invariant to script and romanization."""
     if not text:
         return None
+    found = _gazetteer_id(text)
+    if found:
+        return found
+    try:
+        from kirok.domain.text import normalise_place_name
+
+        text = normalise_place_name(text) or text  # drops "City", "-gun", 시, 군 …
+    except ImportError:
+        pass
     if has_hangul(text):
         text = romanize(north_to_south(text), "rr")
-    return latin_key(text) or None
+    key = latin_key(text)
+    return "~" + key if key else None
 
 
 def prepare(records: pd.DataFrame, extra_columns: Sequence[str] = ()) -> pd.DataFrame:
@@ -175,7 +223,7 @@ def prepare(records: pd.DataFrame, extra_columns: Sequence[str] = ()) -> pd.Data
                 "sur_key": _none_if_empty(sur_k),
                 "given_raw": _raw(given),
                 "given_k": _none_if_empty(giv_k),
-                "name_keys": name_keys(family, given, alias_list),
+                "name_keys": name_keys(family, given, alias_list, "" if (fam or giv) else full),
                 "name_prefixes": prefixes,
                 "birth_year": year,
                 "birth_full": full_date,
