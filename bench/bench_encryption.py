@@ -228,6 +228,7 @@ class Variant:
     insert_peak: int = 0
     read_peak: int = 0
     sealed_rows: int = 0
+    disk_bytes: int = 0
 
 
 def open_variants(
@@ -285,7 +286,10 @@ def insert_all(
 ) -> int:
     """Insert the data set into every variant, batch by batch; the digest of what was written."""
     written = 0
+    turns = -(-n // batch)
     for turn, start in enumerate(range(0, n, batch)):
+        if turns >= 10 and turn % (turns // 10) == 0:  # progress on stderr, off the report
+            print(f"  ... {start:,}/{n:,} inserted", file=sys.stderr, flush=True)
         persons = make_batch(seed, start, min(batch, n - start))
         written += sum(digest(p) for p in persons)
         for variant in _rotated(variants, turn):
@@ -316,12 +320,24 @@ def read_all(variants: Sequence[Variant], batch: int, profiles: Profiles) -> Non
             turn += 1
 
 
-def count_sealed(variants: Sequence[Variant]) -> None:
+def inspect_stored(variants: Sequence[Variant]) -> None:
+    """Rows with sealed fields, and the database's size on disk (all tables and indexes)."""
     for variant in variants:
         with variant.store.read() as unit:
             variant.sealed_rows = unit.connection.execute(
                 sa.select(sa.func.count()).where(records.c.sealed.is_not(None))
             ).scalar_one()
+        with variant.store.engine.connect() as connection:
+            if connection.dialect.name == "sqlite":
+                connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+                size = connection.exec_driver_sql(
+                    "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()"
+                ).scalar_one()
+            else:
+                size = connection.exec_driver_sql(
+                    "SELECT pg_database_size(current_database())"
+                ).scalar_one()
+        variant.disk_bytes = int(size)
 
 
 def measure_memory(
@@ -354,13 +370,15 @@ def report(
     by_name = {v.name: v for v in variants}
     print(
         f"  {'variant':<10} {'insert rows/s':>14} {'read rows/s':>12} "
-        f"{'insert s (cpu)':>16} {'read s (cpu)':>14} {'insert peak':>12} {'read peak':>11}"
+        f"{'insert s (cpu)':>16} {'read s (cpu)':>14} {'insert peak':>12} {'read peak':>11} "
+        f"{'database':>12}"
     )
     for v in variants:
         print(
             f"  {v.name:<10} {v.insert.rate(n):>14,.0f} {v.read.rate(n):>12,.0f} "
             f"{v.insert.seconds:>8.2f} ({v.insert.cpu:>5.1f}) {v.read.seconds:>6.2f} "
-            f"({v.read.cpu:>5.1f}) {mib(v.insert_peak):>12} {mib(v.read_peak):>11}"
+            f"({v.read.cpu:>5.1f}) {mib(v.insert_peak):>12} {mib(v.read_peak):>11} "
+            f"{mib(v.disk_bytes):>12}"
         )
     enc, plain = by_name["encrypted"], by_name["plaintext"]
     met = True
@@ -421,7 +439,7 @@ def run_backend(
         print(f"backend {backend} (server {version})")
         written = insert_all(variants, n, batch, seed, profiles, per_record)
         read_all(variants, batch, profiles)
-        count_sealed(variants)
+        inspect_stored(variants)
         measure_memory(variants, n, batch, seed, per_record)
         return report(backend, variants, n, written, profiles.insert is not None)
 
