@@ -21,6 +21,7 @@ from kirok.domain.records import (
     Confidentiality,
     Consent,
     Designation,
+    EstimationRun,
     Event,
     Information,
     Intervention,
@@ -40,6 +41,7 @@ from kirok.security import policy
 from kirok.security.keys import Keyring
 from kirok.services.context import Settings, open_keyring, open_store
 from kirok.services.demo import DEMO_SEED, run_demo
+from kirok.services.estimates import estimate_db
 from kirok.services.report import ACT_QUERIES, LiveQueries, build_report
 from kirok.store.repository import RecordStore
 
@@ -551,3 +553,73 @@ def test_consent_is_judged_on_the_report_date(demo: Demo, stored: Stored, tmp_pa
 
     assert cited(revoked_on - timedelta(days=1))
     assert not cited(revoked_on)
+
+
+def _yearly_run(year: int, estimate: float, linkage: str) -> EstimationRun:
+    return EstimationRun(
+        id=f"run-{year}",
+        method="loglinear",
+        model="[12,34]",
+        stratum=str(year),
+        n_observed=40,
+        estimate=estimate,
+        ci_lower=estimate * 0.8,
+        ci_upper=estimate * 1.3,
+        linkage_run_id=linkage,
+        result={"by": "year", "ci_level": 0.95, "ci_method": "profile likelihood"},
+    )
+
+
+def test_stored_estimation_runs_are_reported_and_published_only_when_marked_public(
+    demo: Demo, stored: Stored, tmp_path: Path
+) -> None:
+    year = _busiest_year(stored)
+    truth = generate(seed=DEMO_SEED, population=200)
+    clusters = {f"demo-person-{row.record_id}": f"person-{row.person_id}" for row in truth.rows}
+    settings = demo.copy(tmp_path / "copy")
+    keyring = open_keyring(settings)
+    with open_store(settings) as copy:
+        with copy.write("test") as uow:
+            uow.add(
+                LinkageRun(
+                    id="run-truth",
+                    engine="ground truth",
+                    threshold=0.9,
+                    review_floor=0.5,
+                    trained=False,
+                    n_records=len(clusters),
+                    clusters=clusters,
+                )
+            )
+        (overall,) = estimate_db(copy, "test")
+        yearly = [_yearly_run(y, 50.0 + 10 * (year - y), "run-truth") for y in (year - 1, year)]
+        with copy.write("test") as uow:
+            uow.add_many(yearly)
+        internal = _report(copy, keyring, Audience.INTERNAL, year)
+        public = _report(copy, keyring, Audience.PUBLIC, year)
+    assert overall.ci_lower is not None and overall.ci_upper is not None
+    estimated = {f.label: f for f in internal.figures() if f.estimate is not None}
+    whole = estimated["Victims since records begin, documented or not (estimate)"]
+    assert whole.value == round(overall.estimate)
+    assert whole.estimate is not None
+    assert (whole.estimate.lower, whole.estimate.upper) == (
+        math.floor(overall.ci_lower),
+        math.ceil(overall.ci_upper),
+    )
+    assert [c.ref for c in whole.citations] == [overall.id]
+    this_year = estimated[f"Victims of acts that began in {year}, documented or not (estimate)"]
+    assert (this_year.value, this_year.previous) == (50, 60)
+    assert [c.ref for c in this_year.citations] == [f"run-{year}"]
+    series = next(b for b in internal.indicators if b.indicator.key == "victims_estimate")
+    assert [(p.year, p.value) for p in series.indicator.points] == [(year - 1, 60), (year, 50)]
+    assert series.assessment.verdict.value == "no verifiable change"  # the intervals overlap
+    # Not marked public: nothing of it in the public edition.
+    assert not [f for f in public.figures() if f.estimate is not None]
+    assert overall.id not in render_html(public, with_charts=False)
+
+    with open_store(settings) as copy:
+        with copy.write("test") as uow:
+            uow.update(overall.model_copy(update={"confidentiality": Confidentiality.PUBLIC}))
+        public = _report(copy, keyring, Audience.PUBLIC, year)
+    (shown,) = [f for f in public.figures() if f.estimate is not None]
+    assert shown.value == whole.value and [c.ref for c in shown.citations] == [overall.id]

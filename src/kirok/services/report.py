@@ -37,12 +37,13 @@ from datetime import date
 from typing import Final
 
 from kirok.domain.dates import DateParseError, parse_date
-from kirok.domain.indicators import Direction, Indicator, assess, count_point
+from kirok.domain.indicators import Direction, Indicator, Point, assess, count_point
 from kirok.domain.records import (
     Act,
     Confidentiality,
     Consent,
     Designation,
+    EstimationRun,
     Event,
     Information,
     Intervention,
@@ -581,6 +582,89 @@ class LiveQueries:
             return None
         return max(runs, key=lambda r: (r.created_at is not None, r.created_at, r.id))
 
+    def stored_estimates(self) -> list[EstimationRun]:
+        """Stored estimation runs the audience may see (public: only runs marked public, i.e.
+        an analyst decided the estimate may be published), oldest first."""
+        runs = [
+            r
+            for r in self._all("estimation_run", self.shown_levels)
+            if isinstance(r, EstimationRun)
+        ]
+        return sorted(runs, key=lambda r: (r.created_at is not None, r.created_at, r.id))
+
+    def stored_figure(self, run: EstimationRun, label: str, previous: float | None) -> Figure:
+        """A figure from a stored run; it must have an interval (a number without one is not
+        shown as if it were exact)."""
+        if run.ci_lower is None or run.ci_upper is None:
+            raise ValueError(f"estimation run {run.id} has no interval")
+        act_term = run.result.get("act_term")
+        return Figure(
+            label=label,
+            value=round(run.estimate),
+            previous=previous,
+            query=(
+                f"stored estimation run {run.id} on linkage run {run.linkage_run_id}: "
+                f"{run.n_observed} documented victims"
+                + (f" of acts of type {act_term} or narrower" if act_term else "")
+                + (f", stratum {run.stratum}" if run.stratum else "")
+            ),
+            estimate=Estimate(
+                lower=math.floor(run.ci_lower),
+                upper=math.ceil(run.ci_upper),
+                level=float(run.result.get("ci_level", 0.95)),
+                method=f"{run.method} {run.model} ({run.result.get('ci_method', 'interval')})",
+            ),
+            citations=[self.cite(run, None)],
+        )
+
+    def estimates(self, year: int) -> tuple[list[Figure], list[str], IndicatorBlock | None]:
+        """Estimates of victims, documented or not: the latest stored overall run (else, for
+        the internal edition, one computed now), the stored run for ``year`` when runs by year
+        exist, and an indicator from the stored yearly runs."""
+        runs = self.stored_estimates()
+        figures: list[Figure] = []
+        notes: list[str] = []
+        overall = [r for r in runs if r.stratum is None]
+        yearly = {r.stratum: r for r in runs if r.result.get("by") == "year" and r.stratum}
+        if overall and overall[-1].ci_lower is not None and overall[-1].ci_upper is not None:
+            run = overall[-1]
+            label = "Victims since records begin, documented or not (estimate)"
+            figures.append(self.stored_figure(run, label, None))
+            notes += [f"Estimate: {w}." for w in run.result.get("warnings", [])]
+        elif overall:
+            notes.append(f"Estimation run {overall[-1].id} has no bounded interval: not shown.")
+        else:
+            figure, more = self.detained_estimate()
+            figures += [figure] if figure is not None else []
+            notes += more
+        this, before = yearly.get(str(year)), yearly.get(str(year - 1))
+        if this is not None and this.ci_lower is not None and this.ci_upper is not None:
+            figures.append(
+                self.stored_figure(
+                    this,
+                    f"Victims of acts that began in {year}, documented or not (estimate)",
+                    None if before is None else round(before.estimate),
+                )
+            )
+        points = []
+        for y in range(year - INDICATOR_YEARS + 1, year + 1):
+            got = yearly.get(str(y))
+            if got is None or got.ci_lower is None or got.ci_upper is None:
+                continue
+            if got.ci_lower <= got.estimate <= got.ci_upper:
+                level = float(got.result.get("ci_level", 0.95))
+                points.append(Point(y, got.estimate, got.ci_lower, got.ci_upper, level, got.method))
+        indicator = None
+        if points:
+            series = Indicator.of(
+                "victims_estimate",
+                "Victims of acts that began each year, documented or not (estimate)",
+                Direction.LOWER_IS_BETTER,
+                points,
+            )
+            indicator = IndicatorBlock(indicator=series, assessment=assess(series, year))
+        return figures, notes, indicator
+
     def detained_estimate(self) -> tuple[Figure | None, list[str]]:
         """People ever detained, documented or not: log-linear multiple systems estimation on
         the latest linkage run's clusters (one cluster is one person; the lists are the
@@ -592,8 +676,9 @@ class LiveQueries:
         """
         if self.public:
             return None, [
-                "The estimate of people detained, documented or not, rests on records not "
-                "cleared for publication; it is in the internal edition only."
+                "No estimate of people detained, documented or not, is marked for publication: "
+                "it rests on records not cleared for publication and is in the internal "
+                "edition only."
             ]
         run = self.latest_linkage()
         if run is None:
@@ -666,7 +751,12 @@ def _latin_name(place: Place) -> str:
     return latin[0] if latin else place.id
 
 
-def _sections(queries: LiveQueries, year: int, designations: list[Designation]) -> list[Section]:
+def _sections(
+    queries: LiveQueries,
+    year: int,
+    designations: list[Designation],
+    estimated: tuple[list[Figure], list[str]],
+) -> list[Section]:
     figures: dict[str, list[Figure]] = {key: [] for key in SECTIONS}
     notes: dict[str, list[str]] = {key: [] for key in SECTIONS}
     for query in ACT_QUERIES:
@@ -714,9 +804,8 @@ def _sections(queries: LiveQueries, year: int, designations: list[Designation]) 
                 "Public edition: only acts whose supporting testimony may be published are "
                 "counted, so these numbers are lower bounds of what was documented."
             )
-    estimate, estimate_notes = queries.detained_estimate()
-    if estimate is not None:
-        figures["detention"].append(estimate)
+    estimates, estimate_notes = estimated
+    figures["detention"] += estimates
     notes["detention"] += estimate_notes
     notes["detention"].append("Korean names are kept as written: 관리소, 교화소, 집결소.")
     return [Section(key=key, figures=figures[key], notes=notes[key]) for key in SECTIONS]
@@ -744,12 +833,15 @@ def build_report(
     with store.read() as uow:
         queries = LiveQueries(uow, audience, pseudonyms, on_date=generated_on, clearance=clearance)
         designations = queries.designations(code, year)
-        sections = _sections(queries, year, designations)
+        estimates, estimate_notes, estimate_indicator = queries.estimates(year)
+        sections = _sections(queries, year, designations, (estimates, estimate_notes))
         by_key = {q.key: q for q in ACT_QUERIES}
         indicators = [
             queries.indicator(by_key["executions"], year, Direction.LOWER_IS_BETTER),
             queries.indicator(by_key["forced_repatriation"], year, Direction.LOWER_IS_BETTER),
         ]
+        if estimate_indicator is not None:
+            indicators.append(estimate_indicator)
         arrivals = queries.arrivals_indicator(year)
         if arrivals is not None:
             indicators.append(arrivals)
