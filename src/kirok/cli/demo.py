@@ -12,8 +12,7 @@ from rich.table import Table
 
 from kirok.cli.common import DbOption, KeyFileOption, KeystoreOption, fail_on_errors, settings
 from kirok.cli.core import cli_actor
-from kirok.reports.render import Format
-from kirok.services.demo import DEMO_POPULATION, DEMO_SEED, demo_login, run_demo
+from kirok.demo import DEMO_POPULATION, DEMO_SEED
 
 console = Console()
 
@@ -44,6 +43,9 @@ def demo(
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
 ) -> None:
     """Load the gazetteer, public facts and synthetic data; link, estimate, report, serve."""
+    from kirok.reports.render import Format
+    from kirok.services.demo import demo_login, run_demo
+
     formats: list[Format] = []
     for name in report_format or ["html", "pdf"]:
         if name not in ("html", "pdf", "md"):

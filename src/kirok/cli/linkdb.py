@@ -12,9 +12,12 @@ from rich.table import Table
 from kirok.cli.common import DbOption, KeyFileOption, KeystoreOption, fail_on_errors, settings
 from kirok.cli.core import cli_actor
 from kirok.cli.link import link_app
-from kirok.linkage.pipeline import DEFAULT_REVIEW_FLOOR, DEFAULT_THRESHOLD
-from kirok.services import linkage
 from kirok.services.context import open_store
+
+# Defaults of kirok.linkage.pipeline, restated so that `kirok --help` need not import Splink;
+# tests/test_linkage_service.py checks they agree.
+DEFAULT_THRESHOLD = 0.99
+DEFAULT_REVIEW_FLOOR = 0.80
 
 console = Console()
 
@@ -28,6 +31,8 @@ def run(
     key_file: KeyFileOption = None,
 ) -> None:
     """Link every stored person; decisions already taken are honoured."""
+    from kirok.services import linkage
+
     with fail_on_errors(), open_store(settings(db, keystore, key_file)) as store:
         with console.status("linking") as status:
             result = linkage.run_linkage(
@@ -54,6 +59,8 @@ def review(
     key_file: KeyFileOption = None,
 ) -> None:
     """List the undecided pairs of the latest run, with why the model scored them so."""
+    from kirok.services import linkage
+
     with fail_on_errors(), open_store(settings(db, keystore, key_file)) as store:
         items = linkage.review_queue(store, limit=limit)
     if as_json:
@@ -92,6 +99,8 @@ def decide(
     key_file: KeyFileOption = None,
 ) -> None:
     """Decide a pair; the decision is stored, audited and honoured on every later run."""
+    from kirok.services import linkage
+
     with fail_on_errors(), open_store(settings(db, keystore, key_file)) as store:
         stored = linkage.decide(store, cli_actor(), record_a, record_b, decision, note)
     console.print(f"[green]{stored.decision}[/green]: {stored.record_a} / {stored.record_b}")

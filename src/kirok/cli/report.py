@@ -12,9 +12,7 @@ import typer
 from kirok.cli.common import DbOption, KeyFileOption, KeystoreOption, fail_on_errors, settings
 from kirok.domain.records import Confidentiality
 from kirok.reports.model import Audience
-from kirok.reports.render import write_report
 from kirok.services.context import open_keyring, open_store
-from kirok.services.report import build_report
 
 
 class OutputFormat(StrEnum):
@@ -58,6 +56,9 @@ def report(
     key_file: KeyFileOption = None,
 ) -> None:
     """Write the annual country report; every number is a query run now on the database."""
+    from kirok.reports.render import write_report
+    from kirok.services.report import build_report
+
     formats = output_format or [OutputFormat.html]
     with fail_on_errors():
         generated_on = date.fromisoformat(on) if on else date.today()

@@ -25,8 +25,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
-from scipy.stats import chi2
-
 from kirok.estimation.result import EstimationResult
 
 __all__ = [
@@ -70,6 +68,8 @@ def count_point(year: int, count: int, level: float = DEFAULT_LEVEL) -> Point:
     if count < 0:
         raise ValueError("a count cannot be negative")
     alpha = 1 - level
+    from scipy.stats import chi2  # imported here: scipy.stats takes a second to load
+
     lower = 0.0 if count == 0 else float(chi2.ppf(alpha / 2, 2 * count) / 2)
     upper = float(chi2.ppf(1 - alpha / 2, 2 * count + 2) / 2)
     return Point(year, float(count), lower, upper, level, "count, exact Poisson interval")

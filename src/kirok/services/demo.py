@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from kirok.demo import DEMO_POPULATION, DEMO_SEED
 from kirok.demo.population import LAST_YEAR
 from kirok.demo.synthetic import SyntheticDataset, generate, write_dataset
 from kirok.domain.records import Record
@@ -23,10 +24,6 @@ from kirok.services.report import build_report
 from kirok.store.repository import RecordStore
 
 Progress = Callable[[str], None]
-
-
-DEMO_SEED = 7
-DEMO_POPULATION = 3000
 
 
 @dataclass
