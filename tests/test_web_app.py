@@ -553,3 +553,16 @@ def test_writes_never_erase_what_the_writer_cannot_see(
     assert analyst.put(f"/api/v1/intervention/{first['id']}", json=changed).status_code == 200
     stored = admin.get(f"/api/v1/intervention/{first['id']}").json()["data"]
     assert stored["request"] == "source met in Yanji, 2019" and stored["status"] == "closed"
+
+
+def test_every_record_kind_has_a_label_in_both_languages() -> None:
+    import json
+    from importlib import resources
+
+    from kirok.domain.records import RECORD_TYPES
+
+    for lang in ("en", "ko"):
+        text = resources.files("kirok.web").joinpath(f"locales/{lang}.json").read_text("utf-8")
+        labels = json.loads(text)
+        missing = [kind for kind in RECORD_TYPES if f"kind.{kind}" not in labels]
+        assert missing == [], (lang, missing)
