@@ -464,6 +464,11 @@ def test_the_demo_report_renders_to_pdf_with_every_section(
     assert "Record of actions" in flat and "조선민주주의인민공화국" in flat
     for residue in ("{{", "{%", "Undefined", "Traceback", "TemplateError"):
         assert residue not in flat
+    pages = shutil.which("pdftoppm")
+    if pages is not None:  # the pages render to images that are not blank
+        subprocess.run([pages, "-r", "30", "-png", str(pdf), str(tmp_path / "page")], check=True)
+        images = sorted(tmp_path.glob("page-*.png"))
+        assert len(images) >= 3 and all(p.stat().st_size > 2_000 for p in images)
     # Table cells wrap and hyphenate: compare without spaces and hyphens.
     squeezed = re.sub(r"[\s-]", "", text)
     figures = report.figures()
