@@ -161,8 +161,7 @@ class UnitOfWork:
             gram_rows.extend(self._gram_rows(record))
             name_rows.extend(self._name_rows(record))
         for table, rows in ((record_refs, refs), (text_grams, gram_rows), (blind_index, name_rows)):
-            if rows:
-                self.connection.execute(sa.insert(table), rows)
+            self._insert_plain(table, rows)
         self.connection.execute(
             sa.insert(record_versions),
             [
@@ -604,12 +603,24 @@ class UnitOfWork:
 
     def _write_indexes(self, record: Record) -> None:
         """The keyed search grams and name blind indexes of a record."""
-        for table, rows in (
-            (text_grams, self._gram_rows(record)),
-            (blind_index, self._name_rows(record)),
-        ):
-            if rows:
-                self.connection.execute(sa.insert(table), rows)
+        self._insert_plain(text_grams, self._gram_rows(record))
+        self._insert_plain(blind_index, self._name_rows(record))
+
+    def _insert_plain(self, table: sa.Table, rows: builtins.list[dict[str, str]]) -> None:
+        """Insert rows of plain text columns straight through the driver's executemany.
+
+        The index tables take tens of rows per record; SQLAlchemy's per-row parameter
+        processing, useless for plain strings, would cost more than the inserts themselves.
+        """
+        if not rows:
+            return
+        columns = list(rows[0])
+        mark = "?" if self.connection.dialect.paramstyle == "qmark" else "%s"
+        statement = (
+            f"INSERT INTO {table.name} ({', '.join(columns)}) "
+            f"VALUES ({', '.join([mark] * len(columns))})"
+        )
+        self.connection.exec_driver_sql(statement, [tuple(row[c] for c in columns) for row in rows])
 
     def _gram_rows(self, record: Record) -> builtins.list[dict[str, str]]:
         digests = {
