@@ -1,8 +1,9 @@
 """The cost of encryption at rest: bulk insert and read of persons, encrypted vs plaintext.
 
 Three stores over the same key ring, each with a database of its own, receive the same persons
-through the normal store (``RecordStore.write`` → ``UnitOfWork.add``, one unit of work per batch)
-and are then read back whole with ``iter_kind("person")``:
+through the normal store (``RecordStore.write`` → ``UnitOfWork.add_many``, or ``add`` per person
+with ``--per-record``; one unit of work per batch) and are then read back whole with
+``iter_kind("person")``:
 
 ``encrypted``
     The store as kirok runs it: ``KeyringSealer`` and ``SENSITIVE_FIELDS``. Every person gets a
@@ -14,8 +15,8 @@ and are then read back whole with ``iter_kind("person")``:
     ``encrypted``. ``encrypted / plaintext`` therefore isolates envelope encryption; this is the
     ratio the target (≤ 1.5×) is about.
 ``bare``
-    Plaintext and no search grams or blind indexes at all (a unit of work whose
-    ``_write_indexes`` does nothing). ``encrypted / bare`` is what all of kirok's at-rest
+    Plaintext and no search grams or blind indexes at all (the same persons as a ``Person``
+    subclass with no searchable text). ``encrypted / bare`` is what all of kirok's at-rest
     protection together costs over a store that neither seals nor offers keyed search; it is
     informative only. Reads of ``plaintext`` and ``bare`` do the same work.
 
