@@ -3,10 +3,11 @@ SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
 export UV_PYTHON_DOWNLOADS := never
-APT_PACKAGES := chromium fonts-nanum poppler-utils
+RUNTIME_APT := libpango-1.0-0 libpangoft2-1.0-0
+TEST_APT := $(RUNTIME_APT) chromium fonts-nanum poppler-utils
 DEMO_DB ?= sqlite:///kirok-demo.db
 
-.PHONY: demo test venv system-deps services lint typecheck pytest bench clean
+.PHONY: demo test venv system-deps runtime-deps services lint typecheck pytest bench clean
 
 venv: $(VENV)/.synced
 
@@ -15,13 +16,21 @@ $(VENV)/.synced: pyproject.toml uv.lock
 	uv sync --frozen --all-extras --python python3
 	touch $@
 
-# Debian packages the browser, PDF and font tests need.
-system-deps:
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+# Debian packages: PDF rendering (WeasyPrint needs Pango) at run time; the browser, fonts and
+# PDF-to-image tools for the tests.
+define apt_ensure
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing Debian packages:$$missing"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
+endef
+
+runtime-deps:
+	$(call apt_ensure,$(RUNTIME_APT))
+
+system-deps:
+	$(call apt_ensure,$(TEST_APT))
 
 # PostgreSQL is started before the session on this machine kind; start it again if it stopped.
 services:
@@ -40,7 +49,7 @@ pytest: venv system-deps services
 
 test: lint typecheck pytest
 
-demo: venv
+demo: venv runtime-deps
 	$(BIN)/kirok demo --db $(DEMO_DB)
 
 bench: venv services
