@@ -114,12 +114,16 @@ def test_parallel_processes_give_the_same_draws_as_one() -> None:
 def test_kosovo_k10_matches_the_reference_posterior() -> None:
     """LCMCR 0.4.14, K = 10, 4 chains x 2.1M sweeps: median 10,429, 95% 9,002-13,880.
 
-    Run length is decided by the diagnostics (R-hat <= 1.01, bulk and tail ESS >= 3,000).
+    Run length is decided by the diagnostics: R-hat <= 1.01 and bulk and tail ESS >= 8,000,
+    which puts the Monte-Carlo error of the 2.5% point near 30 (a third of its tolerance).
+    With ESS 3,000 the 2.5% point came out 8,896, 8,982 and 9,117 for three seeds: its MCSE
+    (about 50) is too large for a +-100 tolerance, so shorter runs cannot test it.
     """
     result = estimate_lcmcr(
-        histories_from_csv(KOSOVO), classes=10, chains=4, seed=2026, target_ess=3000
+        histories_from_csv(KOSOVO), classes=10, chains=4, seed=2026, target_ess=8000
     )
     assert result.rhat is not None and result.rhat <= 1.01
+    assert result.diagnostics["mcse_q2.5"] < 40
     assert result.median == pytest.approx(10_429, abs=60)
     assert result.ci_lower == pytest.approx(9_002, abs=100)
     assert result.ci_upper == pytest.approx(13_880, abs=250)
