@@ -1,0 +1,320 @@
+"""Places, events and custody paths as GeoJSON, always on behalf of a user.
+
+Everything goes through ``kirok.security.policy``: a place, an event or a refugee case above the
+user's clearance is left out (not greyed out, so its existence does not leak), and the custody
+steps of a refugee case are returned only to roles that see that field in the clear (viewers may
+not read refugee cases at all).
+
+Many records at one place must stay readable on a map, so events are never one marker each:
+the events of a place are counted per place, and an event at a place without coordinates (a
+village under a located county, a ward of a camp) counts towards its nearest located ancestor
+in the gazetteer. Coordinates are GeoJSON order, ``[lon, lat]`` (RFC 7946).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from kirok.domain import refugee
+from kirok.domain.records import Place, RefugeeCase
+from kirok.domain.vocabulary import UnknownTermError, get_term
+from kirok.security import policy
+from kirok.security.errors import PermissionDenied
+from kirok.services import records_api
+from kirok.services.users import WebUser
+from kirok.store.repository import ListQuery, RecordStore
+
+#: Event titles listed in one place's popup; the count covers all of them.
+SAMPLE_EVENTS = 5
+#: The most places a map loads (a gazetteer of DPRK counties and camps has a few hundred).
+MAX_PLACES = 5000
+
+
+def place_name(place: Place, lang: str) -> str:
+    """The place's name in the reader's script: Hangul for Korean readers when there is one."""
+    if lang == "ko":
+        for name in place.names:
+            if name.script == "hangul":
+                return name.text
+    for name in place.names:
+        if name.script == "latin":
+            return name.text
+    return place.display_name
+
+
+def term_label(term_id: str | None, lang: str) -> str | None:
+    """A vocabulary term's label in `lang` (the raw id if it is not a known term)."""
+    if not term_id:
+        return None
+    try:
+        return get_term(term_id).label(lang)
+    except UnknownTermError:
+        return term_id
+
+
+def _may_read(user: WebUser, kind: str) -> bool:
+    return bool(policy.can(user, policy.Action.READ, kind, policy.Confidentiality.PUBLIC))
+
+
+def readable_places(store: RecordStore, user: WebUser) -> dict[str, Place]:
+    """Every place `user` may read, by id (empty if the role may not read places)."""
+    if not _may_read(user, "place"):
+        return {}
+    query = ListQuery(
+        kind="place", confidentiality=records_api.readable_levels(user), limit=MAX_PLACES
+    )
+    with store.read() as uow:
+        found = uow.list(query)
+    return {p.id: p for p in found if isinstance(p, Place)}
+
+
+def _located(place: Place) -> bool:
+    return place.lat is not None and place.lon is not None
+
+
+def _anchors(places: Mapping[str, Place]) -> dict[str, str]:
+    """Place id -> id of the nearest located place at or above it (places with none omitted)."""
+    out: dict[str, str] = {}
+    for place_id in places:
+        seen: set[str] = set()
+        current: str | None = place_id
+        while current is not None and current in places and current not in seen:
+            seen.add(current)
+            if _located(places[current]):
+                out[place_id] = current
+                break
+            current = places[current].parent_id
+    return out
+
+
+def _point(place: Place) -> dict[str, Any]:
+    return {"type": "Point", "coordinates": [place.lon, place.lat]}
+
+
+def _place_properties(place: Place, lang: str) -> dict[str, Any]:
+    return {
+        "id": place.id,
+        "name": place_name(place, lang),
+        "place_kind": place.place_kind,
+        "facility_type": place.facility_type,
+        "facility_label": term_label(place.facility_type, lang),
+        "precision_m": place.precision_m,
+        "url": f"/records/{place.id}",
+    }
+
+
+@dataclass(frozen=True)
+class _EventGroup:
+    count: int
+    sample: list[dict[str, Any]]
+
+
+def _event_groups(
+    store: RecordStore, user: WebUser, places: Mapping[str, Place]
+) -> dict[str, _EventGroup]:
+    """Readable events per located place (sub-places rolled up), with a few listed."""
+    if not _may_read(user, "event"):
+        return {}
+    members: dict[str, list[str]] = {}
+    for place_id, anchor in _anchors(places).items():
+        members.setdefault(anchor, []).append(place_id)
+    levels = records_api.readable_levels(user)
+    out: dict[str, _EventGroup] = {}
+    with store.read() as uow:
+        for anchor, ids in members.items():
+            query = ListQuery(
+                kind="event", place_ids=sorted(ids), confidentiality=levels, limit=SAMPLE_EVENTS
+            )
+            count = uow.count(query)
+            if not count:
+                continue
+            sample = [
+                {
+                    "id": e.id,
+                    "title": records_api.summary(records_api.redacted(store, user, e)),
+                    "start_date": getattr(e, "start_date", None),
+                    "url": f"/records/{e.id}",
+                }
+                for e in uow.list(query)
+            ]
+            out[anchor] = _EventGroup(count, sample)
+    return out
+
+
+def places_geojson(store: RecordStore, user: WebUser, lang: str = "en") -> dict[str, Any]:
+    """A FeatureCollection: one Point per readable located place, with its event count."""
+    places = readable_places(store, user)
+    groups = _event_groups(store, user, places)
+    features = []
+    for place in sorted(places.values(), key=lambda p: p.id):
+        if not _located(place):
+            continue
+        group = groups.get(place.id)
+        properties = _place_properties(place, lang)
+        properties["event_count"] = group.count if group else 0
+        features.append(
+            {"type": "Feature", "id": place.id, "geometry": _point(place), "properties": properties}
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def events_geojson(store: RecordStore, user: WebUser, lang: str = "en") -> dict[str, Any]:
+    """A FeatureCollection: one Point per located place that has readable events.
+
+    ``count`` is every readable event there (its sub-places included); ``events`` lists the
+    first few, so a popup can link to them without the map drawing one marker per event.
+    """
+    places = readable_places(store, user)
+    groups = _event_groups(store, user, places)
+    features = []
+    for place_id in sorted(groups):
+        place, group = places[place_id], groups[place_id]
+        properties = _place_properties(place, lang)
+        properties.update(count=group.count, events=group.sample)
+        features.append(
+            {"type": "Feature", "id": place_id, "geometry": _point(place), "properties": properties}
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+# -- refugee cases --------------------------------------------------------------------------------
+
+
+def list_cases(store: RecordStore, user: WebUser, *, limit: int = 200) -> records_api.Page:
+    """Refugee cases `user` may read (PermissionDenied for roles that may read none)."""
+    return records_api.list_records(store, user, "refugee_case", limit=limit)
+
+
+def _require_steps(user: WebUser) -> None:
+    seen = policy.field_visibility("refugee_case", "steps", user)
+    if seen is not policy.Visibility.PLAIN:
+        raise PermissionDenied(f"role {user.role} may not see custody paths")
+
+
+@dataclass(frozen=True)
+class PathStep:
+    """One custody step as a page shows it; ``place`` is None if unknown or not readable."""
+
+    index: int
+    stage: str
+    place_id: str | None
+    place: str | None
+    located: bool
+    start_date: str | None
+    end_date: str | None
+    custodian: str | None
+    notes: str | None
+    current: bool
+
+
+@dataclass(frozen=True)
+class CustodyPath:
+    case: RefugeeCase
+    document: dict[str, Any]  # the case redacted for the user
+    steps: list[PathStep]
+    current: PathStep | None
+    alert: refugee.Alert | None
+    problems: list[refugee.CustodyProblem]
+
+
+def custody_path(
+    store: RecordStore, user: WebUser, case_id: str, *, today: date, lang: str = "en"
+) -> CustodyPath:
+    """A case's custody path in order, with its current stage and the risk alert (if any).
+
+    The alert's urgent appeal is an unsaved draft: nothing is stored here.
+    """
+    record = records_api.get_record(store, user, "refugee_case", case_id)
+    _require_steps(user)
+    if not isinstance(record, RefugeeCase):  # the store returned another kind under this id
+        raise PermissionDenied("not a refugee case")
+    document = records_api.redacted(store, user, record)
+    places = readable_places(store, user)
+    now = refugee.current_step(record)
+    steps = []
+    for i, step in enumerate(refugee.order_steps(record.steps)):
+        place = places.get(step.place_id) if step.place_id else None
+        steps.append(
+            PathStep(
+                index=i,
+                stage=step.stage,
+                place_id=step.place_id if place is not None else None,
+                place=place_name(place, lang) if place is not None else None,
+                located=place is not None and _located(place),
+                start_date=step.start_date,
+                end_date=step.end_date,
+                custodian=step.custodian,
+                notes=step.notes,
+                current=step is now,
+            )
+        )
+    current = next((s for s in steps if s.current), None)
+    return CustodyPath(
+        case=record,
+        document=document,
+        steps=steps,
+        current=current,
+        alert=refugee.assess_risk(record, today),
+        problems=refugee.validate_path(record.steps),
+    )
+
+
+def path_geojson(
+    store: RecordStore, user: WebUser, case_id: str, *, today: date, lang: str = "en"
+) -> dict[str, Any]:
+    """The custody path: a Point per located step and a LineString through them in order.
+
+    Steps at places without coordinates (or not readable by the user) are listed under the
+    collection's ``unlocated`` member, so the map can say what it cannot draw.
+    """
+    path = custody_path(store, user, case_id, today=today, lang=lang)
+    places = readable_places(store, user)
+    features: list[dict[str, Any]] = []
+    line: list[list[float | None]] = []
+    for step in path.steps:
+        if not step.located or step.place_id is None:
+            continue
+        place = places[step.place_id]
+        coordinates = [place.lon, place.lat]
+        if not line or line[-1] != coordinates:
+            line.append(coordinates)
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": coordinates},
+                "properties": {
+                    "order": step.index + 1,
+                    "stage": step.stage,
+                    "place": step.place,
+                    "place_id": step.place_id,
+                    "start_date": step.start_date,
+                    "end_date": step.end_date,
+                    "current": step.current,
+                    "precision_m": place.precision_m,
+                    "url": f"/records/{step.place_id}",
+                },
+            }
+        )
+    if len(line) >= 2:
+        features.insert(
+            0,
+            {
+                "type": "Feature",
+                "geometry": {"type": "LineString", "coordinates": line},
+                "properties": {"case_id": case_id, "role": "path"},
+            },
+        )
+    unlocated = [
+        {"order": s.index + 1, "stage": s.stage, "place": s.place}
+        for s in path.steps
+        if not s.located
+    ]
+    return {"type": "FeatureCollection", "features": features, "unlocated": unlocated}
+
+
+def stages(steps: Sequence[PathStep]) -> list[str]:
+    """The stage names in path order (for tests and summaries)."""
+    return [s.stage for s in steps]
