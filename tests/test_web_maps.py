@@ -240,7 +240,9 @@ def test_custody_path_is_a_line_through_located_steps_in_order(site: Site) -> No
     ]
     assert [p["properties"]["order"] for p in points] == [1, 2, 4]
     assert [p["properties"]["current"] for p in points] == [False, False, True]
-    assert data.json()["unlocated"] == [{"order": 3, "stage": "handover", "place": None}]
+    assert data.json()["unlocated"] == [
+        {"order": 3, "stage": "handover", "place": None, "stage_label": "Handover to the DPRK"}
+    ]
 
 
 def test_case_page_lists_steps_in_order_with_the_alert_draft(site: Site) -> None:
@@ -294,3 +296,28 @@ def test_map_page_passes_data_by_attributes_and_korean_labels(site: Site) -> Non
     ko = page.get("/api/v1/geo/places").json()
     names = {f["id"]: f["properties"]["name"] for f in ko["features"]}
     assert names["KP-TEST-HOERYONG"] == "회령시"
+
+
+def test_a_date_that_is_not_edtf_is_reported_not_fatal(site: Site) -> None:
+    case = RefugeeCase(
+        person_id="p-handed",
+        status="detained_china",
+        confidentiality=C.CONFIDENTIAL,
+        steps=[
+            CustodyStep(stage="mss_holding", place_id="KP-T-MSS", start_date="around March"),
+            CustodyStep(stage="arrest_china", place_id="CN-T-TUMEN", start_date="2019-01-1X"),
+        ],
+    )
+    with site.store.write("seed") as uow:
+        uow.add(case)
+    page = _signed_in(site, "reviewer")
+    html = page.get(f"/refugee-cases/{case.id}").text
+    assert re.findall(r'<li data-stage="([a-z_]+)"', html) == ["arrest_china", "mss_holding"]
+    # Shown as written, reported, and the high-risk alert is still raised.
+    assert "<code>around March</code>" in html and "<code>2019-01-1X</code>" in html
+    assert "&#39;around March&#39; is not EDTF" in html
+    assert 'id="risk-alert"' in html
+    assert case.id in page.get("/refugee-cases").text
+    data = site.client_for["reviewer"].get(f"/api/v1/geo/refugee-cases/{case.id}").json()
+    stages = [f["properties"].get("stage_label") for f in data["features"]]
+    assert stages == [None, "Arrest in China", "MSS holding centre"]  # the line has no stage

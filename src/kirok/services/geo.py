@@ -19,6 +19,7 @@ from datetime import date
 from typing import Any
 
 from kirok.domain import refugee
+from kirok.domain.dates import DateParseError, parse_date
 from kirok.domain.records import Place, RefugeeCase
 from kirok.domain.vocabulary import UnknownTermError, get_term
 from kirok.security import policy
@@ -188,6 +189,32 @@ def list_cases(store: RecordStore, user: WebUser, *, limit: int = 200) -> record
     return records_api.list_records(store, user, "refugee_case", limit=limit)
 
 
+def orderable(case: RefugeeCase) -> tuple[RefugeeCase, list[refugee.CustodyProblem]]:
+    """The case with every unreadable step date set aside, and a problem for each one.
+
+    A step date that is not EDTF must not make the page fail, nor hide a high-risk alert: the
+    path is ordered and assessed on the dates that parse, the page still shows every date as
+    written, and each bad one is reported. Nothing is stored: the record itself is untouched.
+    """
+    problems: list[refugee.CustodyProblem] = []
+    steps = []
+    for i, step in enumerate(case.steps):
+        fixed: dict[str, None] = {}
+        for name in ("start_date", "end_date"):
+            value = getattr(step, name)
+            if not value:
+                continue
+            try:
+                parse_date(value)
+            except DateParseError:
+                fixed[name] = None
+                problems.append(refugee.CustodyProblem(i, f"{step.stage}: {value!r} is not EDTF"))
+        steps.append(step.model_copy(update=fixed) if fixed else step)
+    if not problems:
+        return case, []
+    return case.model_copy(update={"steps": steps}), problems
+
+
 def _require_steps(user: WebUser) -> None:
     seen = policy.field_visibility("refugee_case", "steps", user)
     if seen is not policy.Visibility.PLAIN:
@@ -233,9 +260,12 @@ def custody_path(
         raise PermissionDenied("not a refugee case")
     document = records_api.redacted(store, user, record)
     places = readable_places(store, user)
-    now = refugee.current_step(record)
+    usable, date_problems = orderable(record)
+    written = dict(zip(map(id, usable.steps), record.steps, strict=True))
+    now = refugee.current_step(usable)
     steps = []
-    for i, step in enumerate(refugee.order_steps(record.steps)):
+    for i, ordered in enumerate(refugee.order_steps(usable.steps)):
+        step = written[id(ordered)]  # the step as entered, dates as written
         place = places.get(step.place_id) if step.place_id else None
         steps.append(
             PathStep(
@@ -248,7 +278,7 @@ def custody_path(
                 end_date=step.end_date,
                 custodian=step.custodian,
                 notes=step.notes,
-                current=step is now,
+                current=ordered is now,
             )
         )
     current = next((s for s in steps if s.current), None)
@@ -257,8 +287,8 @@ def custody_path(
         document=document,
         steps=steps,
         current=current,
-        alert=refugee.assess_risk(record, today),
-        problems=refugee.validate_path(record.steps),
+        alert=refugee.assess_risk(usable, today),
+        problems=date_problems + refugee.validate_path(usable.steps),
     )
 
 

@@ -44,7 +44,7 @@ def _case_row(document: dict[str, Any]) -> dict[str, Any]:
     }
     if fields.get("steps") is None:  # hidden from this role: say nothing about the path
         return row
-    case = RefugeeCase.model_validate(fields)
+    case, _problems = geo.orderable(RefugeeCase.model_validate(fields))
     now = refugee.current_step(case)
     alert = refugee.assess_risk(case, _today())
     row["stage"] = now.stage if now is not None else None
@@ -105,8 +105,11 @@ def build_routers() -> list[APIRouter]:
         summary="A refugee case's custody path (roles that see custody steps only)",
     )
     def geo_refugee_case(request: Request, user: ApiUser, case_id: str) -> dict[str, Any]:
-        return geo.path_geojson(
-            store_of(request), user, case_id, today=_today(), lang=lang_of(request)
-        )
+        lang = lang_of(request)
+        data = geo.path_geojson(store_of(request), user, case_id, today=_today(), lang=lang)
+        for item in [f["properties"] for f in data["features"]] + data["unlocated"]:
+            if "stage" in item:
+                item["stage_label"] = i18n.translate(lang, f"stage.{item['stage']}")
+        return data
 
     return [pages, api]

@@ -173,7 +173,7 @@
         var latlng = L.latLng(coords[1], coords[0]);
         precisionCircle(map, latlng, props.precision_m);
         var box = el("div", null, "popup");
-        box.appendChild(el("strong", props.order + ". " + props.stage));
+        box.appendChild(el("strong", props.order + ". " + (props.stage_label || props.stage)));
         box.appendChild(el("div")).appendChild(link(props.url, props.place));
         box.appendChild(el("code", (props.start_date || "?") + " – " + (props.end_date || "")));
         if (props.current) {
