@@ -18,10 +18,16 @@ from kirok.domain import refugee
 from kirok.domain.records import RefugeeCase
 from kirok.services import geo
 from kirok.web import i18n
+from kirok.web.api import Problem
 from kirok.web.auth import ApiUser, PageUser, api_user, page_form_csrf, page_user, store_of
 from kirok.web.pages import lang_of, render
 
 BASEMAP = "/static/basemap/ne-asia.geojson"
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": Problem, "description": "No valid token or session."},
+    403: {"model": Problem, "description": "The policy refuses this to your role."},
+    404: {"model": Problem, "description": "No such record (or not visible to you)."},
+}
 
 
 def _today() -> date:
@@ -57,7 +63,9 @@ def build_routers() -> list[APIRouter]:
     pages = APIRouter(
         include_in_schema=False, dependencies=[Depends(page_user), Depends(page_form_csrf)]
     )
-    api = APIRouter(prefix="/api/v1/geo", dependencies=[Depends(api_user)], tags=["geo"])
+    api = APIRouter(
+        prefix="/api/v1/geo", dependencies=[Depends(api_user)], tags=["geo"], responses=_ERRORS
+    )
 
     @pages.get("/map", response_class=HTMLResponse, name="map_page")
     def map_page(request: Request, user: PageUser) -> Response:
