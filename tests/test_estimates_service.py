@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
+from typer.testing import CliRunner
 
+from kirok.cli import app
 from kirok.demo.synthetic import generate
 from kirok.domain.records import EstimationRun
 from kirok.services import estimates, linkage
@@ -17,7 +20,7 @@ POPULATION = 400
 
 
 @pytest.fixture(scope="module")
-def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RecordStore]:
+def demo_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     folder = tmp_path_factory.mktemp("demo")
     settings = Settings(
         db_url=f"sqlite:///{folder / 'k.db'}",
@@ -25,7 +28,12 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RecordStore
         key_file=folder / "kirok.key",
     )
     run_demo(settings, "test", population=POPULATION, seed=11)
-    with open_store(settings) as store:
+    return settings
+
+
+@pytest.fixture(scope="module")
+def demo_store(demo_settings: Settings) -> Iterator[RecordStore]:
+    with open_store(demo_settings) as store:
         linkage.run_linkage(store, "analyst")
         yield store
 
@@ -61,3 +69,17 @@ def test_strata_and_act_filter(demo_store: RecordStore) -> None:
     assert runs and all(r.stratum and (r.stratum.isdigit() or r.stratum == "unknown") for r in runs)
     with pytest.raises(ValueError, match="--by"):
         estimates.estimate_db(demo_store, "analyst", by="colour")
+
+
+def test_cli_estimate_db_prints_and_stores(
+    demo_store: RecordStore, demo_settings: Settings
+) -> None:
+    args = ["estimate", "db", "--db", demo_settings.db_url]
+    args += ["--keystore", str(demo_settings.keystore), "--key-file", str(demo_settings.key_file)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    (line,) = [json.loads(x) for x in result.stdout.splitlines() if x.startswith("{")]
+    assert line["method"] == "loglinear" and line["stratum"] is None
+    with demo_store.read() as uow:
+        stored = uow.get(line["id"], "estimation_run")
+    assert isinstance(stored, EstimationRun) and stored.estimate == line["estimate"]

@@ -8,7 +8,9 @@ from typing import Annotated
 
 import typer
 
+from kirok.cli.common import DbOption, KeyFileOption, KeystoreOption, fail_on_errors, settings
 from kirok.estimation.histories import HistoryError, histories_from_csv
+from kirok.services.context import Settings
 
 
 class Method(StrEnum):
@@ -18,7 +20,11 @@ class Method(StrEnum):
 
 def estimate(
     source: Annotated[
-        Path, typer.Argument(help="CSV with one 0/1 column per list and an optional count column.")
+        Path,
+        typer.Argument(
+            help="CSV with one 0/1 column per list and an optional count column, or `db` for "
+            "the linked victims in the database (latest linkage run × sources)."
+        ),
     ],
     method: Annotated[Method, typer.Option(help="loglinear (Rcapture) or lcmcr (Bayesian).")] = (
         Method.loglinear
@@ -44,12 +50,24 @@ def estimate(
     plots: Annotated[
         Path | None, typer.Option(help="Write PNG plots (posterior, traces, sensitivity) here.")
     ] = None,
+    by: Annotated[
+        str | None, typer.Option(help="db: also estimate per stratum: year or province.")
+    ] = None,
+    act: Annotated[
+        str | None, typer.Option(help="db: only victims of this act type (and narrower terms).")
+    ] = None,
+    db: DbOption = None,
+    keystore: KeystoreOption = None,
+    key_file: KeyFileOption = None,
 ) -> None:
     """Estimate the total number of people, observed and not, from overlapping lists.
 
     Prints the result as JSON: method, model, n_observed, estimate, ci_lower, ci_upper, the
     diagnostics, the seed, a hash of the data and every setting.
     """
+    if str(source) == "db":
+        _estimate_db(method, model, chains, seed, by, act, settings(db, keystore, key_file))
+        return
     try:
         histories = histories_from_csv(source)
     except (HistoryError, OSError) as error:
@@ -81,6 +99,40 @@ def estimate(
     for note in result.warnings:
         typer.echo(f"warning: {note}", err=True)
     typer.echo(result.to_json())
+
+
+def _estimate_db(
+    method: Method,
+    model: str,
+    chains: int,
+    seed: int | None,
+    by: str | None,
+    act: str | None,
+    config: Settings,
+) -> None:
+    """Estimate from the database and store each result; print them as JSON lines."""
+    import json
+
+    from kirok.cli.core import cli_actor
+    from kirok.services.context import open_store
+    from kirok.services.estimates import estimate_db
+
+    with fail_on_errors(), open_store(config) as store:
+        runs = estimate_db(
+            store,
+            cli_actor(),
+            method=method.value,
+            by=by,
+            act_term=act,
+            model=model,
+            chains=chains,
+            seed=seed,
+        )
+    for run in runs:
+        for note in run.result.get("warnings", []):
+            typer.echo(f"warning ({run.stratum or 'all'}): {note}", err=True)
+        line = {"id": run.id, "stratum": run.stratum, **run.result}
+        typer.echo(json.dumps(line, ensure_ascii=False))
 
 
 def register(app: typer.Typer) -> None:
