@@ -18,7 +18,7 @@ from kirok.security.errors import PermissionDenied
 from kirok.services.context import Settings, open_store
 from kirok.services.records_api import BadRequest
 from kirok.store.repository import RecordStore
-from kirok.web import api, maps, pages
+from kirok.web import analysis, api, maps, pages
 from kirok.web.auth import ApiUser, CsrfFailure, LoginRequired, Unauthorized
 
 SESSION_COOKIE = "kirok_session"
@@ -90,7 +90,12 @@ def create_app(
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
     # Routes are added flat (not as included routers) so that `app.routes` lists every route:
     # the security tests walk it to prove each one refuses anonymous and wrong-role callers.
-    for router in (api.build_router(), *pages.build_routers(), *maps.build_routers()):
+    for router in (
+        api.build_router(),
+        *pages.build_routers(),
+        *maps.build_routers(),
+        analysis.build_router(),
+    ):
         app.router.routes.extend(router.routes)
     _error_handlers(app)
 
