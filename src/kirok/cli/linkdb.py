@@ -16,8 +16,8 @@ from kirok.services.context import open_store
 
 # Defaults of kirok.linkage.pipeline, restated so that `kirok --help` need not import Splink;
 # tests/test_linkage_service.py checks they agree.
-DEFAULT_THRESHOLD = 0.99
-DEFAULT_REVIEW_FLOOR = 0.80
+DEFAULT_THRESHOLD = 0.90
+DEFAULT_REVIEW_FLOOR = 0.30
 
 console = Console()
 

@@ -250,6 +250,38 @@ def neutral(settings: Settings) -> Settings:
     return for_dialect(settings, "duckdb")
 
 
+# Floors on trained probabilities (see floor_probabilities).
+U_FLOOR_SAMPLES = 20.0
+M_FLOOR = 0.001
+
+
+def floor_probabilities(settings: Settings, sampled_pairs: float) -> Settings:
+    """The trained model with its rare-level probabilities kept away from zero.
+
+    Random sampling estimates u from ``sampled_pairs`` random pairs. A level seen in only a few
+    of them (or none: Splink then uses u = 1e-6) gets a u that is noise, and a match weight of
+    +12 to +20 bits from it — enough to link on one coincidence, such as two different people
+    sharing an alias key. u is therefore floored at ``U_FLOOR_SAMPLES / sampled_pairs`` (the u
+    of a level seen about twenty times), which caps what a rarely-seen agreement can prove.
+
+    EM likewise drives m towards zero for levels that true matches seldom reach, which gives a
+    disagreement weight of −20 bits that no other evidence can outweigh. m is floored at
+    ``M_FLOOR``: a level is taken to be reached by at least one true match in a thousand.
+    Levels that training left unobserved (Splink writes a text marker) get the floors too.
+    """
+    out = copy.deepcopy(settings)
+    u_floor = U_FLOOR_SAMPLES / max(sampled_pairs, 1.0)
+    for comparison in out.get("comparisons", []):
+        for level in comparison["comparison_levels"]:
+            if level.get("is_null_level"):
+                continue
+            for key, floor in (("u_probability", u_floor), ("m_probability", M_FLOOR)):
+                value = level.get(key)
+                if not isinstance(value, int | float) or value < floor:
+                    level[key] = floor
+    return out
+
+
 def level_weight(level: Level) -> float:
     """log2(m/u) of a level, for explanations; NaN for a null level."""
     m, u = level.get("m_probability"), level.get("u_probability")

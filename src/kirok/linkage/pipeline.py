@@ -23,14 +23,20 @@ import pandas as pd
 
 from kirok.linkage.decisions import Clustering, Decision, Pair, ScoredPair, cluster
 from kirok.linkage.engines import make_api, to_spark_frame
-from kirok.linkage.model import Settings, build_settings, for_dialect, neutral
+from kirok.linkage.model import (
+    Settings,
+    build_settings,
+    floor_probabilities,
+    for_dialect,
+    neutral,
+)
 from kirok.linkage.prepare import prepare
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str], None]
 
-DEFAULT_THRESHOLD = 0.99
-DEFAULT_REVIEW_FLOOR = 0.80
+DEFAULT_THRESHOLD = 0.90
+DEFAULT_REVIEW_FLOOR = 0.30
 SMALL_INPUT = 1000
 
 
@@ -56,10 +62,15 @@ def _noop(_: str) -> None:
     return None
 
 
+def _sampled_pairs(n: int) -> float:
+    """How many random pairs u is estimated from."""
+    return float(min(2_000_000, max(n * (n - 1) // 2, 1)))
+
+
 def _train(linker: Any, n: int, has_full_dates: bool) -> None:
     from splink import block_on
 
-    max_pairs = float(min(2_000_000, max(n * (n - 1) // 2, 1)))
+    max_pairs = _sampled_pairs(n)
     try:
         # near-certain rule; it misses names written with typos or without a full birth date,
         # hence recall 0.7
@@ -187,6 +198,13 @@ def predict_frame(
         progress("training the model")
         full_dates = sum(int(p["birth_full"].notna().sum()) for p in prepared)
         _train(linker, n, has_full_dates=full_dates >= 0.3 * n)
+        # rebuild the linker on the trained model with rare-level probabilities floored
+        floored = floor_probabilities(linker.misc.save_model_to_json(), _sampled_pairs(n))
+        linker = Linker(
+            tables if len(tables) > 1 else tables[0],
+            for_dialect(neutral(floored), engine),
+            log_level=logging.WARNING,
+        )
         timings["train"] = time.perf_counter() - t1
     t2 = time.perf_counter()
     progress("scoring candidate pairs")
