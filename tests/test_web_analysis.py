@@ -23,6 +23,8 @@ from kirok.domain.records import (
     LinkDecision,
     NameForm,
     Person,
+    Place,
+    PlaceName,
     Resolution,
     Romanization,
     Script,
@@ -482,3 +484,39 @@ def test_every_new_page_has_a_nav_link_and_korean(site: Site) -> None:
     ):
         html = client.get(path).text
         assert f'href="{path}"' in html and f"<h1>{title}</h1>" in html, path
+
+
+def test_birth_places_are_named_in_the_reader_language(site: Site) -> None:
+    with site.store.write("documenter") as uow:
+        place = uow.add(
+            Place(
+                place_kind="county",
+                names=[
+                    PlaceName(text="Hoeryong", script="latin", system="english"),
+                    PlaceName(text="회령시", script="hangul", system="ko"),
+                ],
+            )
+        )
+    born = [
+        _person("Jang Song-ok", "1984", "ngo-a"),
+        _person("Jang Song-ok", "1985", "ngo-b"),
+    ]
+    for person in born:
+        person.birth_place_id = place.id
+    _link(site.store, born)
+    client, token = site.signed_in("reviewer")
+    # Decide "unsure" on the pairs before the one with the birth place.
+    for _ in range(20):
+        html = client.get("/review").text
+        if "Jang Song-ok" in html:
+            break
+        a, b = _pair_in_page(html)
+        client.post(
+            "/review/decide",
+            data={"csrf_token": token, "record_a": a, "record_b": b, "decision": "unsure"},
+        )
+    assert "Jang Song-ok" in html and "Place of birth" in html
+    assert html.count("<td>Hoeryong</td>") == 2 and place.id not in html.replace("/records/", "")
+    client.post("/lang", data={"csrf_token": token, "lang": "ko"})
+    korean = client.get("/review").text
+    assert korean.count("<td>회령시</td>") == 2 and "출생지" in korean

@@ -30,6 +30,7 @@ from kirok.domain.records import (
     Designation,
     EstimationRun,
     LinkageRun,
+    Place,
     Record,
     Resolution,
 )
@@ -128,13 +129,39 @@ def _names(document: dict[str, Any]) -> str | None:
     return None if forms is None else str(forms)  # a pseudonym
 
 
-def _person_rows(document: dict[str, Any]) -> list[tuple[str, Any, str]]:
+def _place_names(
+    store: RecordStore, user: WebUser, documents: Sequence[dict[str, Any]], lang: str
+) -> dict[str, str]:
+    """Place id -> its name in `lang` (Hangul for Korean), for the places the user may read."""
+    ids = {d.get("birth_place_id") for d in documents} - {None, ""}
+    names: dict[str, str] = {}
+    with store.read() as uow:
+        for place_id in ids:
+            try:
+                place = uow.get(str(place_id), "place")
+            except NotFound:
+                continue
+            if not isinstance(place, Place) or not policy.can(
+                user, policy.Action.READ, "place", place.confidentiality.value
+            ):
+                continue
+            wanted = "hangul" if lang == "ko" else "latin"
+            chosen = next((n.text for n in place.names if n.script == wanted), None)
+            names[place.id] = chosen or place.display_name
+    return names
+
+
+def _person_rows(
+    document: dict[str, Any], places: dict[str, str] | None = None
+) -> list[tuple[str, Any, str]]:
     """(field, value, state) rows; state is "plain", "hidden" or "pseudonym"."""
     hidden = set(document.get("_redacted", []))
     pseudo = set(document.get("_pseudonymized", []))
     rows: list[tuple[str, Any, str]] = []
     for name in _PERSON_FIELDS:
         value: Any = _names(document) if name == "name_forms" else document.get(name)
+        if name == "birth_place_id" and value:
+            value = (places or {}).get(str(value), value)
         if name == "aliases" and isinstance(value, list):
             value = " · ".join(str(v) for v in value) or None
         state = "hidden" if name in hidden else "pseudonym" if name in pseudo else "plain"
@@ -159,8 +186,11 @@ def _review_response(
         key = f"review.cmp.{name}"
         return catalogue.get(key) or english.get(key) or name
 
+    pair = pairs[0] if pairs else None
+    places = _place_names(store, user, [pair.left, pair.right], lang) if pair else {}
     context = {
-        "pair": pairs[0] if pairs else None,
+        "pair": pair,
+        "places": places,
         "remaining": len(pairs),
         "above": above,
         "saved": saved,
