@@ -520,3 +520,38 @@ def test_birth_places_are_named_in_the_reader_language(site: Site) -> None:
     client.post("/lang", data={"csrf_token": token, "lang": "ko"})
     korean = client.get("/review").text
     assert korean.count("<td>회령시</td>") == 2 and "출생지" in korean
+
+
+def test_lcmcr_diagnostics_are_shown(site: Site) -> None:
+    """A stored LCMCR result (the estimator's dictionary shape) shows R-hat, ESS, chains."""
+    diagnostics = {"rhat": 1.0123, "ess_bulk": 4321.7, "ess_tail": 2345.2, "mcse_mean": 3.21}
+    with site.store.write("analyst") as uow:
+        run = uow.add(
+            EstimationRun(
+                method="lcmcr",
+                model="LCMCR K=10",
+                n_observed=812,
+                estimate=1534.0,
+                ci_lower=1210.0,
+                ci_upper=2388.0,
+                result={
+                    "ci_level": 0.95,
+                    "ci_method": "equal-tailed posterior interval",
+                    "seed": 20240611,
+                    "data_sha256": "ab" * 32,
+                    "diagnostics": diagnostics,
+                    "details": {"chain_medians": [1529.0, 1541.0, 1530.0, 1538.0]},
+                    "warnings": ["R-hat 1.012 > 1.01: the chains disagree"],
+                },
+            )
+        )
+    client, _ = site.signed_in("analyst")
+    html = client.get("/estimates").text
+    article = html.split(f'id="run-{run.id}"')[1].split("</article>")[0]
+    assert "1,534" in article and "(95% interval 1,210–2,388)" in article
+    assert "<code>20240611</code>" in article and "ab" * 32 in article
+    assert re.search(r"R-hat</th><td[^>]*>1\.012<", article)
+    assert re.search(r"ESS \(bulk\)</th><td[^>]*>4,322<", article)
+    assert "1,529" in article and "1,541" in article
+    assert "R-hat 1.012 &gt; 1.01" in article and "posterior draws are not stored" in article
+    assert "sensitivity.svg" not in article  # no sensitivity table for LCMCR

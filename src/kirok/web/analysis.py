@@ -250,6 +250,13 @@ def _diagnostics(run: EstimationRun) -> list[tuple[str, float]]:
     return [(k, float(found[k])) for k in wanted if isinstance(found.get(k), int | float)]
 
 
+def _chain_medians(run: EstimationRun) -> list[float]:
+    """LCMCR: each chain's median of N; chains that disagree show here before R-hat does."""
+    details = run.result.get("details") or {}
+    values = details.get("chain_medians") or []
+    return [float(v) for v in values if isinstance(v, int | float)]
+
+
 def _sensitivity(run: EstimationRun) -> list[dict[str, Any]]:
     details = run.result.get("details") or {}
     rows = details.get("sensitivity") or []
@@ -379,6 +386,7 @@ def build_router() -> APIRouter:
                 "result": run.result,
                 "diagnostics": _diagnostics(run),
                 "sensitivity": _sensitivity(run),
+                "chain_medians": _chain_medians(run),
                 "warnings": [str(w) for w in run.result.get("warnings") or []],
             }
             for run in runs
