@@ -88,8 +88,23 @@ def users_token(
     typer.echo(token)
 
 
+def users_totp(
+    username: Annotated[str, typer.Argument(help="Whose account.")],
+    db: DbOption = None,
+    keystore: KeystoreOption = None,
+    key_file: KeyFileOption = None,
+) -> None:
+    """Turn on a second factor: prints the secret and its otpauth:// URI once."""
+    with fail_on_errors(), open_store(settings(db, keystore, key_file)) as store:
+        secret, uri = users.enable_totp(store, username, actor=f"cli:{getpass.getuser()}")
+    typer.echo(f"secret: {secret}")
+    typer.echo(f"uri:    {uri}")
+    typer.echo("Enter it in an authenticator app now; it is not shown again.", err=True)
+
+
 def register(app: typer.Typer) -> None:
     app.command("serve")(serve)
+    users_app.command("totp")(users_totp)
     users_app.command("add")(users_add)
     users_app.command("token")(users_token)
     app.add_typer(users_app, name="users")

@@ -7,6 +7,7 @@ transaction that records its effect on the account.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import secrets
@@ -123,10 +124,12 @@ def authenticate(
     username: str,
     password: str,
     *,
+    totp_code: str | None = None,
     now: datetime | None = None,
     policy: passwords.LockoutPolicy | None = None,
 ) -> LoginResult:
-    """Check a password, applying lockout; audit the attempt either way."""
+    """Check a password (and the one-time code, for accounts with a second factor), applying
+    lockout; audit the attempt either way. A wrong code counts as a failed attempt."""
     moment = now or _now()
     refused = LoginResult(None, "wrong username or password, or the account is locked")
     with store.write("web-login") as uow:
@@ -144,18 +147,60 @@ def authenticate(
             _save_failures(uow.connection, row.id, failures, moment, policy)
             uow.audit(AuditAction.LOCKED_OUT, "user", row.id, {"failures": len(failures)})
             return refused
-        if not passwords.verify_password(row.password_hash, password):
+        second: passwords.TotpResult | None = None
+        password_ok = passwords.verify_password(row.password_hash, password)
+        if password_ok and row.totp_secret is not None:
+            secret = _open_totp_secret(store, row.id, row.totp_secret)
+            second = passwords.verify_totp(
+                secret, totp_code or "", moment, last_used_step=row.totp_last_step
+            )
+        if not password_ok or (second is not None and not second.ok):
             failures.append(moment)
             locked = _save_failures(uow.connection, row.id, failures, moment, policy)
             action = AuditAction.LOCKED_OUT if locked else AuditAction.LOGIN_FAILED
-            uow.audit(action, "user", row.id, {"failures": len(failures)})
+            reason = "password" if not password_ok else "second factor"
+            uow.audit(action, "user", row.id, {"failures": len(failures), "failed": reason})
             return refused
         values: dict[str, Any] = {"failed_logins": "[]", "locked_until": None}
+        if second is not None:
+            values["totp_last_step"] = second.step
         if passwords.needs_rehash(row.password_hash):
             values["password_hash"] = passwords.hash_password(password)
         uow.connection.execute(sa.update(users).where(users.c.id == row.id).values(**values))
-        uow.audit(AuditAction.LOGIN, "user", row.id, {})
+        uow.audit(AuditAction.LOGIN, "user", row.id, {"second_factor": second is not None})
         return LoginResult(_web_user(row), "")
+
+
+def _totp_aad(user_id: str) -> str:
+    return f"kirok:user-totp:{user_id}"
+
+
+def _open_totp_secret(store: RecordStore, user_id: str, stored: str) -> str:
+    wrapped, blob = (base64.b64decode(part) for part in stored.split("."))
+    sealer = store.sealer
+    return sealer.open(sealer.unwrap(wrapped), blob, _totp_aad(user_id))
+
+
+def enable_totp(store: RecordStore, username: str, *, actor: str) -> tuple[str, str]:
+    """Give an account a second factor; returns the secret and its otpauth:// URI, shown once.
+
+    The secret is sealed (AES-256-GCM) under a data key of its own, like any sensitive field.
+    """
+    user = find_user(store, username)
+    if user is None:
+        raise UserProblem(f"no user {username!r}")
+    secret = passwords.new_totp_secret()
+    dek, wrapped = store.sealer.new_data_key()
+    blob = store.sealer.seal(dek, secret, _totp_aad(user.id))
+    stored = f"{base64.b64encode(wrapped).decode()}.{base64.b64encode(blob).decode()}"
+    with store.write(actor) as uow:
+        uow.connection.execute(
+            sa.update(users)
+            .where(users.c.id == user.id)
+            .values(totp_secret=stored, totp_last_step=None)
+        )
+        uow.audit(AuditAction.USER_CHANGE, "user", user.id, {"change": "second factor enabled"})
+    return secret, passwords.totp_uri(secret, user.username)
 
 
 def _save_failures(

@@ -114,7 +114,8 @@ users = sa.Table(
     sa.Column("role", sa.String(32), nullable=False),
     sa.Column("clearance", sa.Integer, nullable=False),
     sa.Column("password_hash", sa.Text, nullable=False),
-    sa.Column("totp_secret", sa.Text),
+    sa.Column("totp_secret", sa.Text),  # sealed with a data key of its own (services.users)
+    sa.Column("totp_last_step", sa.Integer),  # a code is accepted once (RFC 6238 §5.2)
     sa.Column("failed_logins", sa.Text, nullable=False),
     sa.Column("locked_until", sa.DateTime(timezone=True)),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),

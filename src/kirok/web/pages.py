@@ -136,9 +136,10 @@ def build_routers() -> list[APIRouter]:
         username: Annotated[str, Form(max_length=100)],
         password: Annotated[str, Form(max_length=1024)],
         csrf_token_: Annotated[str, Form(alias=CSRF_FIELD)] = "",
+        totp: Annotated[str, Form(max_length=12)] = "",
     ) -> Response:
         check_csrf(request, csrf_token_)
-        result = users.authenticate(store_of(request), username, password)
+        result = users.authenticate(store_of(request), username, password, totp_code=totp or None)
         if result.user is None:
             return render(request, "login.html", {"failed": True}, status=401)
         start_session(request, result.user)
