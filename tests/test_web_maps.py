@@ -197,10 +197,23 @@ def test_event_counts_follow_clearance(site: Site) -> None:
     assert counts("admin") == {"KP-TEST-HOERYONG": 4, "CAMP-T1": 2}
     assert counts("analyst") == {"KP-TEST-HOERYONG": 3, "CAMP-T1": 2}
     assert counts("viewer") == {"KP-TEST-HOERYONG": 2, "CAMP-T1": 2}  # internal and below
-    viewer = site.client_for["viewer"].get("/api/v1/geo/events").json()
-    titles = {e["title"] for f in viewer["features"] for e in f["properties"]["events"]}
-    assert "Arrest" not in titles and "Secret meeting" not in titles
-    assert "Public execution" in titles
+    viewer = site.client_for["viewer"]
+    url = viewer.get("/api/v1/geo/events").json()["features"][1]["properties"]["events_url"]
+    assert url == "/api/v1/geo/places/KP-TEST-HOERYONG/events"
+    listed = viewer.get(url).json()
+    titles = {e["title"] for e in listed["events"]}
+    assert titles == {"Public execution", "Village search"} and listed["count"] == 2
+    admin_list = site.client_for["admin"].get(url + "?").json()
+    assert admin_list["count"] == 4 and len(admin_list["events"]) == 4
+    # A place above the caller's clearance is not found; so is an unknown one.
+    analyst = site.client_for["analyst"]
+    assert analyst.get("/api/v1/geo/places/KP-T-SECRET/events").status_code == 404
+    assert analyst.get("/api/v1/geo/places/nowhere/events").status_code == 404
+    assert site.client_for["admin"].get("/api/v1/geo/places/KP-T-SECRET/events").json() == {
+        "place_id": "KP-T-SECRET",
+        "count": 0,
+        "events": [],
+    }
     admin = site.client_for["admin"].get("/api/v1/geo/places").json()
     assert "KP-T-SECRET" in {f["id"] for f in admin["features"]}
 

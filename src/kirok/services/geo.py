@@ -17,9 +17,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
+from urllib.parse import quote
 
 from kirok.domain import refugee
 from kirok.domain.dates import DateParseError, parse_date
+from kirok.domain.errors import NotFound
 from kirok.domain.records import Place, RefugeeCase
 from kirok.domain.vocabulary import UnknownTermError, get_term
 from kirok.security import policy
@@ -107,55 +109,32 @@ def _place_properties(place: Place, lang: str) -> dict[str, Any]:
     }
 
 
-@dataclass(frozen=True)
-class _EventGroup:
-    count: int
-    sample: list[dict[str, Any]]
-
-
-def _event_groups(
-    store: RecordStore, user: WebUser, places: Mapping[str, Place]
-) -> dict[str, _EventGroup]:
-    """Readable events per located place (sub-places rolled up), with a few listed."""
+def _event_counts(store: RecordStore, user: WebUser, places: Mapping[str, Place]) -> dict[str, int]:
+    """Readable events per located place, sub-places rolled up (one grouped query)."""
     if not _may_read(user, "event"):
         return {}
-    members: dict[str, list[str]] = {}
-    for place_id, anchor in _anchors(places).items():
-        members.setdefault(anchor, []).append(place_id)
-    levels = records_api.readable_levels(user)
-    out: dict[str, _EventGroup] = {}
+    query = ListQuery(kind="event", confidentiality=records_api.readable_levels(user))
     with store.read() as uow:
-        for anchor, ids in members.items():
-            query = ListQuery(
-                kind="event", place_ids=sorted(ids), confidentiality=levels, limit=SAMPLE_EVENTS
-            )
-            count = uow.count(query)
-            if not count:
-                continue
-            sample = [
-                {
-                    "id": e.id,
-                    "title": records_api.summary(records_api.redacted(store, user, e)),
-                    "start_date": getattr(e, "start_date", None),
-                    "url": f"/records/{e.id}",
-                }
-                for e in uow.list(query)
-            ]
-            out[anchor] = _EventGroup(count, sample)
+        per_place = uow.count_by_place(query)
+    anchors = _anchors(places)
+    out: dict[str, int] = {}
+    for place_id, count in per_place.items():
+        anchor = anchors.get(place_id)  # unreadable or unlocated places count nowhere
+        if anchor is not None:
+            out[anchor] = out.get(anchor, 0) + count
     return out
 
 
 def places_geojson(store: RecordStore, user: WebUser, lang: str = "en") -> dict[str, Any]:
     """A FeatureCollection: one Point per readable located place, with its event count."""
     places = readable_places(store, user)
-    groups = _event_groups(store, user, places)
+    counts = _event_counts(store, user, places)
     features = []
     for place in sorted(places.values(), key=lambda p: p.id):
         if not _located(place):
             continue
-        group = groups.get(place.id)
         properties = _place_properties(place, lang)
-        properties["event_count"] = group.count if group else 0
+        properties["event_count"] = counts.get(place.id, 0)
         features.append(
             {"type": "Feature", "id": place.id, "geometry": _point(place), "properties": properties}
         )
@@ -165,20 +144,55 @@ def places_geojson(store: RecordStore, user: WebUser, lang: str = "en") -> dict[
 def events_geojson(store: RecordStore, user: WebUser, lang: str = "en") -> dict[str, Any]:
     """A FeatureCollection: one Point per located place that has readable events.
 
-    ``count`` is every readable event there (its sub-places included); ``events`` lists the
-    first few, so a popup can link to them without the map drawing one marker per event.
+    ``count`` is every readable event there, its sub-places included. The map never draws one
+    marker per event; a popup asks :func:`place_events` for the first few when it opens.
     """
     places = readable_places(store, user)
-    groups = _event_groups(store, user, places)
+    counts = _event_counts(store, user, places)
     features = []
-    for place_id in sorted(groups):
-        place, group = places[place_id], groups[place_id]
+    for place_id in sorted(counts):
+        place = places[place_id]
         properties = _place_properties(place, lang)
-        properties.update(count=group.count, events=group.sample)
+        events_url = f"/api/v1/geo/places/{quote(place_id, safe='')}/events"
+        properties.update(count=counts[place_id], events_url=events_url)
         features.append(
             {"type": "Feature", "id": place_id, "geometry": _point(place), "properties": properties}
         )
     return {"type": "FeatureCollection", "features": features}
+
+
+def place_events(
+    store: RecordStore, user: WebUser, place_id: str, *, limit: int = SAMPLE_EVENTS
+) -> dict[str, Any]:
+    """The first `limit` readable events at a place and the places inside it, and their total.
+
+    A place the user may not read is not found (its existence does not leak).
+    """
+    places = readable_places(store, user)
+    if place_id not in places:
+        raise NotFound(place_id, "place")
+    inside = sorted(p for p, anchor in _anchors(places).items() if anchor == place_id)
+    if not _may_read(user, "event") or not inside:
+        return {"place_id": place_id, "count": 0, "events": []}
+    query = ListQuery(
+        kind="event",
+        place_ids=inside,
+        confidentiality=records_api.readable_levels(user),
+        limit=limit,
+    )
+    with store.read() as uow:
+        count = uow.count(query)
+        found = uow.list(query)
+    events = [
+        {
+            "id": e.id,
+            "title": records_api.summary(records_api.redacted(store, user, e)),
+            "start_date": getattr(e, "start_date", None),
+            "url": f"/records/{e.id}",
+        }
+        for e in found
+    ]
+    return {"place_id": place_id, "count": count, "events": events}
 
 
 # -- refugee cases --------------------------------------------------------------------------------

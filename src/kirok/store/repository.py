@@ -453,6 +453,16 @@ class UnitOfWork:
         )
         return {str(kind): int(n) for kind, n in rows}
 
+    def count_by_place(self, query: ListQuery) -> dict[str, int]:
+        """Records matching `query` per place id, in one grouped query (maps count per place)."""
+        inner = self._filtered(query).with_only_columns(records.c.place_id).subquery()
+        rows = self.connection.execute(
+            sa.select(inner.c.place_id, sa.func.count())
+            .where(inner.c.place_id.is_not(None))
+            .group_by(inner.c.place_id)
+        )
+        return {str(place_id): int(n) for place_id, n in rows}
+
     # ---------------------------------------------------------------- internals
 
     def _filtered(self, query: ListQuery) -> sa.Select[Any]:

@@ -108,6 +108,14 @@ def build_routers() -> list[APIRouter]:
         return geo.events_geojson(store_of(request), user, lang_of(request))
 
     @api.get(
+        "/places/{place_id}/events",
+        name="geo_place_events",
+        summary="The first few readable events at a place (sub-places included) and their count",
+    )
+    def geo_place_events(request: Request, user: ApiUser, place_id: str) -> dict[str, Any]:
+        return geo.place_events(store_of(request), user, place_id)
+
+    @api.get(
         "/refugee-cases/{case_id}",
         name="geo_refugee_case",
         summary="A refugee case's custody path (roles that see custody steps only)",

@@ -81,7 +81,26 @@
     }
   }
 
-  function placePopup(props, events, labels) {
+  function fillEvents(box, url, labels) {
+    // The first few events, asked for when the popup opens: the map itself loads only counts.
+    return fetchJson(url).then(function (found) {
+      var list = el("ul");
+      found.events.forEach(function (event) {
+        var item = el("li");
+        item.appendChild(link(event.url, event.title));
+        if (event.start_date) {
+          item.appendChild(el("code", " " + event.start_date));
+        }
+        list.appendChild(item);
+      });
+      box.appendChild(list);
+      if (found.count > found.events.length) {
+        box.appendChild(el("div", labels.more + " " + (found.count - found.events.length)));
+      }
+    });
+  }
+
+  function placePopup(marker, props, events, labels) {
     var box = el("div", null, "popup");
     box.appendChild(link(props.url, props.name));
     if (props.facility_label) {
@@ -92,19 +111,16 @@
     }
     if (events && events.count) {
       box.appendChild(el("div", labels.events + ": " + events.count));
-      var list = el("ul");
-      events.events.forEach(function (event) {
-        var item = el("li");
-        item.appendChild(link(event.url, event.title));
-        if (event.start_date) {
-          item.appendChild(el("code", " " + event.start_date));
+      var loaded = false;
+      marker.on("popupopen", function () {
+        if (loaded) {
+          return;
         }
-        list.appendChild(item);
+        loaded = true;
+        fillEvents(box, events.events_url, labels)
+          .then(function () { marker.getPopup().update(); })
+          .catch(function (error) { box.appendChild(el("div", String(error), "problem")); });
       });
-      box.appendChild(list);
-      if (events.count > events.events.length) {
-        box.appendChild(el("div", labels.more + " " + (events.count - events.events.length)));
-      }
     }
     return box;
   }
@@ -141,7 +157,7 @@
           var marker = events && events.count
             ? L.marker(latlng, { icon: countIcon(events.count, camp), title: props.name })
             : L.marker(latlng, { icon: countIcon("", "empty" + camp), title: props.name });
-          marker.bindPopup(placePopup(props, events, labels)).addTo(map);
+          marker.bindPopup(placePopup(marker, props, events, labels)).addTo(map);
           bounds.push(latlng);
         });
         if (bounds.length) {
