@@ -10,8 +10,8 @@ Comparisons (each ends in an ``else`` level):
 
 * ``surname``: as written (TF) / same surname class (TF) / same name via alias or swapped order /
   Jaro–Winkler ≥ 0.88 on the romanization-invariant key.
-* ``given``: as written (TF) / same given-name key (TF) / alias or swapped order / JW ≥ 0.92 /
-  JW ≥ 0.80 on the key.
+* ``given``: as written (TF) / same given-name key (TF) / alias with the same surname class /
+  swapped order or alias (weight 0: weighed once, on the surname) / JW ≥ 0.92 / JW ≥ 0.80.
 * ``birth``: same full date / same year / ±1 / ±3 / ±5 years.
 * ``sex``, ``birth_place`` (place key, JW ≥ 0.90), and optional extra text columns.
 """
@@ -72,6 +72,20 @@ _SWAPPED = (
 )
 
 
+# A swapped (or aliased) reading is one piece of evidence about the whole name. The surname
+# comparison weighs it; the given-name comparison gives it weight 0 (m = u, fixed in training)
+# instead of counting it a second time, which made two different people whose names are the
+# same words in the other order (Holly Matthews, Matthews Holly) a link despite their dates.
+_SWAP_COUNTED_ON_SURNAME: Level = {
+    "sql_condition": f"{_OVERLAP} OR ({_SWAPPED})",
+    "label_for_charts": "swapped or alias (weighed on surname)",
+    "m_probability": 0.01,
+    "u_probability": 0.01,
+    "fix_m_probability": True,
+    "fix_u_probability": True,
+}
+
+
 def _comparisons(tf: bool, extra_columns: Sequence[str]) -> list[dict[str, Any]]:
     sur_tf = "sur_raw" if tf else None
     cls_tf = "surname_cls" if tf else None
@@ -98,10 +112,10 @@ def _comparisons(tf: bool, extra_columns: Sequence[str]) -> list[dict[str, Any]]
                 _null("given_k"),
                 _level(_eq("given_raw"), "as written", 0.60, 0.0005, giv_tf),
                 _level(_eq("given_k"), "same given-name key", 0.28, 0.001, key_tf),
-                _level(_OVERLAP, "alias or swapped order", 0.04, 0.0002),
+                _level(f"{_OVERLAP} AND {_eq('surname_cls')}", "alias", 0.004, 0.0002),
+                dict(_SWAP_COUNTED_ON_SURNAME),
                 _level(_jw("given_k", 0.92), "key JW >= 0.92", 0.04, 0.004),
                 _level(_jw("given_k", 0.80), "key JW >= 0.80", 0.02, 0.05),
-                _level(_SWAPPED, "swapped order, similar", 0.01, 0.0002),
                 _else(0.01, 0.9441),
             ],
         },
