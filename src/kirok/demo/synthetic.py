@@ -40,18 +40,9 @@ from kirok.demo.population import (
 )
 from kirok.demo.render import degrade, pick_style, render_birth, render_name, render_place
 from kirok.domain.records import Confidentiality, NameForm, Person, Place
+from kirok.linkage.prepare import CONTRACT_COLUMNS
 
-PERSON_COLUMNS = (
-    "record_id",
-    "full_name",
-    "family_name",
-    "given_name",
-    "aliases",
-    "birth_date",
-    "sex",
-    "birth_place",
-    "source",
-)
+PERSON_COLUMNS = CONTRACT_COLUMNS  # the `kirok link dedupe` file contract (DESIGN.md)
 GENERATOR_VERSION = 1
 
 

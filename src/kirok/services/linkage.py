@@ -20,6 +20,7 @@ from kirok.domain.records import Act, LinkageRun, LinkDecision, Person, ReviewPa
 from kirok.domain.vocabulary import get_term
 from kirok.linkage.decisions import Decision, Pair, pair_key
 from kirok.linkage.pipeline import DEFAULT_REVIEW_FLOOR, DEFAULT_THRESHOLD, link_records
+from kirok.linkage.prepare import CONTRACT_COLUMNS
 from kirok.store.repository import RecordStore
 
 Progress = Callable[[str], None]
@@ -74,18 +75,7 @@ def persons_frame(persons: Iterable[Person]) -> pd.DataFrame:
                 "source": person.source or "",
             }
         )
-    columns = [
-        "record_id",
-        "full_name",
-        "family_name",
-        "given_name",
-        "aliases",
-        "birth_date",
-        "sex",
-        "birth_place",
-        "source",
-    ]
-    return pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame(rows, columns=list(CONTRACT_COLUMNS))
 
 
 def stored_decisions(store: RecordStore) -> dict[Pair, Decision]:
