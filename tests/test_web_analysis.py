@@ -27,6 +27,7 @@ from kirok.domain.records import (
     PlaceName,
     Resolution,
     Romanization,
+    SanctionEntry,
     Script,
     VoteCount,
 )
@@ -440,6 +441,19 @@ def _tracker_records(store: RecordStore) -> None:
             )
         uow.add(Designation(program="trafficking_tier", country="KP", year=2003, status="Tier 3"))
         uow.add(
+            SanctionEntry(
+                program="us_sdn", listed_name="Ministry of State Security", listed_on="2016-07"
+            )
+        )
+        uow.add(
+            SanctionEntry(
+                program="us_sdn",
+                listed_name="Korea Kwangson Banking Corp",
+                listed_on="2009-08-11",
+                delisted_on="2012-01-01",
+            )
+        )
+        uow.add(
             Resolution(
                 body="UNGA",
                 symbol="A/RES/60/173",
@@ -468,6 +482,16 @@ def test_tracker_timeline_votes_and_what_was_in_force(site: Site) -> None:
     section = before.split('id="in-force"')[1].split("</section>")[0]
     assert "CPC" not in section and "Tier 3" not in section
     assert "YYYY-MM-DD" in client.get("/tracker", params={"on": "June 2010"}).text
+    # Sanctions: certain, uncertain (listed "2016-07": in force from some day that month), over.
+    rows = {
+        when: client.get("/tracker", params={"on": when}).text.split('class="sanctions"')
+        for when in ("2010-06-01", "2016-07-15", "2016-08-01", "2013-01-01")
+    }
+    assert 'data-in-force="yes"><td>us_sdn</td><td>Korea Kwangson' in rows["2010-06-01"][1]
+    assert "Ministry of State Security" not in rows["2010-06-01"][1]
+    assert '"possibly"><td>us_sdn</td><td>Ministry of State Security' in rows["2016-07-15"][1]
+    assert '"yes"><td>us_sdn</td><td>Ministry of State Security' in rows["2016-08-01"][1]
+    assert len(rows["2013-01-01"]) == 1  # nothing in force: no table
     for path in ("/tracker/designations.svg", "/tracker/votes.svg"):
         chart = client.get(path)
         assert chart.status_code == 200 and b"<svg" in chart.content

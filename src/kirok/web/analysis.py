@@ -33,8 +33,15 @@ from kirok.domain.records import (
     Place,
     Record,
     Resolution,
+    SanctionEntry,
 )
-from kirok.domain.tracker import designation_timeline, designations_in_force, vote_series
+from kirok.domain.tracker import (
+    InForce,
+    designation_timeline,
+    designations_in_force,
+    sanction_in_force,
+    vote_series,
+)
 from kirok.linkage.decisions import pair_key
 from kirok.security import policy
 from kirok.security.errors import PermissionDenied
@@ -239,6 +246,18 @@ def _resolutions(store: RecordStore, user: WebUser) -> list[Resolution]:
     return [r for r in _readable(store, user, "resolution") if isinstance(r, Resolution)]
 
 
+def _sanctions_on(
+    store: RecordStore, user: WebUser, day: date
+) -> list[tuple[SanctionEntry, InForce]]:
+    """Entries surely or possibly in force on `day` (partial dates make some uncertain)."""
+    entries = [e for e in _readable(store, user, "sanction_entry") if isinstance(e, SanctionEntry)]
+    judged = [(e, sanction_in_force(e, day)) for e in entries]
+    shown = [(e, v) for e, v in judged if v is not InForce.NO]
+    return sorted(
+        shown, key=lambda ev: (ev[1] is not InForce.YES, ev[0].program, ev[0].listed_name)
+    )
+
+
 def _svg(data: bytes) -> Response:
     return Response(data, media_type="image/svg+xml", headers={"Content-Security-Policy": _SVG_CSP})
 
@@ -416,6 +435,7 @@ def build_router() -> APIRouter:
         resolutions = _resolutions(store, user)
         day = _parse_day(on)
         in_force = designations_in_force(designations, day) if day else []
+        sanctions = _sanctions_on(store, user, day) if day else []
         return render(
             request,
             "tracker.html",
@@ -426,6 +446,7 @@ def build_router() -> APIRouter:
                 "day": day,
                 "bad_day": bool(on) and day is None,
                 "in_force": in_force,
+                "sanctions": sanctions,
             },
             user=user,
         )
