@@ -49,7 +49,7 @@ def test_same_is_always_merged_and_leaves_the_queue() -> None:
 
 
 def test_unsure_keeps_the_pair_in_review_and_changes_nothing() -> None:
-    pairs = [_p("a", "b", 0.9), _p("c", "d", 0.999)]
+    pairs = [_p("a", "b", 0.6), _p("c", "d", 0.999)]
     before = cluster(IDS, pairs)
     after = cluster(IDS, pairs, {("a", "b"): "unsure", ("c", "d"): "unsure"})
     assert before.clusters == after.clusters

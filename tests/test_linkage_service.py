@@ -83,11 +83,3 @@ def test_a_decision_can_be_changed_and_is_versioned(store: RecordStore) -> None:
     assert changed.version == 2 and changed.decision == "different"
     with pytest.raises(ValueError):
         linkage.decide(store, "reviewer", a, b, "maybe", None)
-
-
-def test_cli_defaults_match_the_pipeline() -> None:
-    from kirok.cli import linkdb
-    from kirok.linkage import pipeline
-
-    assert linkdb.DEFAULT_THRESHOLD == pipeline.DEFAULT_THRESHOLD
-    assert linkdb.DEFAULT_REVIEW_FLOOR == pipeline.DEFAULT_REVIEW_FLOOR

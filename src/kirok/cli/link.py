@@ -12,6 +12,8 @@ import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from kirok.linkage.defaults import DEFAULT_REVIEW_FLOOR, DEFAULT_THRESHOLD
+
 link_app = typer.Typer(help="Record linkage: find the records that describe the same person.")
 err = Console(stderr=True)
 
@@ -79,10 +81,10 @@ def dedupe(
     threshold: Annotated[
         float,
         typer.Option(min=0.5, max=1.0, help="Match probability at which records are linked."),
-    ] = 0.99,
+    ] = DEFAULT_THRESHOLD,
     review_floor: Annotated[
         float, typer.Option(min=0.01, max=1.0, help="Pairs from here to the threshold: review.")
-    ] = 0.80,
+    ] = DEFAULT_REVIEW_FLOOR,
     model: Annotated[
         Path | None, typer.Option(help="Use this trained model JSON instead of training.")
     ] = None,

@@ -12,12 +12,8 @@ from rich.table import Table
 from kirok.cli.common import DbOption, KeyFileOption, KeystoreOption, fail_on_errors, settings
 from kirok.cli.core import cli_actor
 from kirok.cli.link import link_app
+from kirok.linkage.defaults import DEFAULT_REVIEW_FLOOR, DEFAULT_THRESHOLD
 from kirok.services.context import open_store
-
-# Defaults of kirok.linkage.pipeline, restated so that `kirok --help` need not import Splink;
-# tests/test_linkage_service.py checks they agree.
-DEFAULT_THRESHOLD = 0.90
-DEFAULT_REVIEW_FLOOR = 0.30
 
 console = Console()
 

@@ -22,6 +22,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from kirok.linkage.defaults import DEFAULT_REVIEW_FLOOR, DEFAULT_THRESHOLD
+
 
 class Decision(StrEnum):
     SAME = "same"
@@ -87,8 +89,8 @@ def cluster(
     pairs: Iterable[ScoredPair],
     decisions: Mapping[Pair, Decision | str] | None = None,
     *,
-    threshold: float = 0.99,
-    review_floor: float = 0.80,
+    threshold: float = DEFAULT_THRESHOLD,
+    review_floor: float = DEFAULT_REVIEW_FLOOR,
 ) -> Clustering:
     """Cluster records from scored pairs, honouring decisions (see the module docstring)."""
     if not 0.0 < review_floor <= threshold <= 1.0:

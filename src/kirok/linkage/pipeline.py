@@ -22,6 +22,7 @@ from typing import Any
 import pandas as pd
 
 from kirok.linkage.decisions import Clustering, Decision, Pair, ScoredPair, cluster
+from kirok.linkage.defaults import DEFAULT_REVIEW_FLOOR, DEFAULT_THRESHOLD
 from kirok.linkage.engines import make_api, to_spark_frame
 from kirok.linkage.model import (
     Settings,
@@ -35,8 +36,6 @@ from kirok.linkage.prepare import prepare
 log = logging.getLogger(__name__)
 Progress = Callable[[str], None]
 
-DEFAULT_THRESHOLD = 0.90
-DEFAULT_REVIEW_FLOOR = 0.30
 SMALL_INPUT = 1000
 
 

@@ -19,7 +19,8 @@ from kirok.domain.errors import KirokError
 from kirok.domain.records import Act, LinkageRun, LinkDecision, Person, ReviewPair
 from kirok.domain.vocabulary import get_term
 from kirok.linkage.decisions import Decision, Pair, pair_key
-from kirok.linkage.pipeline import DEFAULT_REVIEW_FLOOR, DEFAULT_THRESHOLD, link_records
+from kirok.linkage.defaults import DEFAULT_REVIEW_FLOOR, DEFAULT_THRESHOLD
+from kirok.linkage.pipeline import link_records
 from kirok.linkage.prepare import CONTRACT_COLUMNS
 from kirok.store.repository import RecordStore
 
