@@ -83,3 +83,17 @@ def test_a_decision_can_be_changed_and_is_versioned(store: RecordStore) -> None:
     assert changed.version == 2 and changed.decision == "different"
     with pytest.raises(ValueError):
         linkage.decide(store, "reviewer", a, b, "maybe", None)
+
+
+def test_review_queue_skips_records_deleted_since_the_run(store: RecordStore) -> None:
+    _load(store)
+    linkage.run_linkage(store, "analyst", threshold=0.999, review_floor=0.01)
+    queue = linkage.review_queue(store, limit=100)
+    assert queue
+    gone = queue[0].pair.record_a
+    with store.write("documenter") as uow:
+        for act in uow.referrers(gone, "act"):
+            uow.delete(act.id)
+        uow.delete(gone)
+    remaining = linkage.review_queue(store, limit=100)
+    assert all(gone not in (i.pair.record_a, i.pair.record_b) for i in remaining)

@@ -159,6 +159,8 @@ def review_queue(store: RecordStore, limit: int = 50) -> list[ReviewItem]:
         for pair in run.review:
             if pair_key(pair.record_a, pair.record_b) in decided:
                 continue
+            if not (uow.exists(pair.record_a) and uow.exists(pair.record_b)):
+                continue  # deleted since the run: nothing left to decide
             left, right = uow.get(pair.record_a), uow.get(pair.record_b)
             if isinstance(left, Person) and isinstance(right, Person):
                 items.append(ReviewItem(pair, left, right))
