@@ -23,7 +23,7 @@ from kirok.domain.records import (
     RefugeeCase,
 )
 from kirok.security import passwords, policy
-from kirok.services import users
+from kirok.services import geo, users
 from kirok.services.context import Settings, initialise
 from kirok.store.repository import RecordStore
 from kirok.web.app import create_app
@@ -346,3 +346,13 @@ def test_a_date_that_is_not_edtf_is_reported_not_fatal(site: Site) -> None:
     data = site.client_for["reviewer"].get(f"/api/v1/geo/refugee-cases/{case.id}").json()
     stages = [f["properties"].get("stage_label") for f in data["features"]]
     assert stages == [None, "Arrest in China", "MSS holding centre"]  # the line has no stage
+
+
+def test_the_map_says_when_it_shows_only_the_first_places(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    analyst = site.client_for["analyst"]
+    assert analyst.get("/api/v1/geo/places").json()["truncated"] is False
+    monkeypatch.setattr(geo, "MAX_PLACES", 3)
+    data = analyst.get("/api/v1/geo/places").json()
+    assert data["truncated"] is True and len(data["features"]) <= 3

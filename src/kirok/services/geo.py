@@ -63,7 +63,9 @@ def _may_read(user: WebUser, kind: str) -> bool:
 
 
 def readable_places(store: RecordStore, user: WebUser) -> dict[str, Place]:
-    """Every place `user` may read, by id (empty if the role may not read places)."""
+    """The places `user` may read, by id (empty if the role may not read places).
+
+    At most ``MAX_PLACES``: ``places_geojson`` says so when the limit is reached."""
     if not _may_read(user, "place"):
         return {}
     query = ListQuery(
@@ -138,7 +140,8 @@ def places_geojson(store: RecordStore, user: WebUser, lang: str = "en") -> dict[
         features.append(
             {"type": "Feature", "id": place.id, "geometry": _point(place), "properties": properties}
         )
-    return {"type": "FeatureCollection", "features": features}
+    truncated = len(places) >= MAX_PLACES
+    return {"type": "FeatureCollection", "features": features, "truncated": truncated}
 
 
 def events_geojson(store: RecordStore, user: WebUser, lang: str = "en") -> dict[str, Any]:

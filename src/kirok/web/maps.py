@@ -70,7 +70,9 @@ def build_routers() -> list[APIRouter]:
     @pages.get("/map", response_class=HTMLResponse, name="map_page")
     def map_page(request: Request, user: PageUser) -> Response:
         lang = lang_of(request)
-        labels = _labels(lang, ["map.events", "map.precision", "map.open", "map.more"])
+        labels = _labels(
+            lang, ["map.events", "map.precision", "map.open", "map.more", "map.truncated"]
+        )
         return render(request, "map.html", {"basemap": BASEMAP, "labels": labels}, user=user)
 
     @pages.get("/refugee-cases", response_class=HTMLResponse, name="refugee_cases_page")

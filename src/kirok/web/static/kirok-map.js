@@ -164,7 +164,7 @@
           map.fitBounds(L.latLngBounds(bounds).pad(0.2), { maxZoom: 8 });
         }
         node.dataset.ready = String(places.length);
-        status("");
+        status(results[0].truncated ? node.dataset.labelTruncated || "truncated" : "");
       }
     );
   }
