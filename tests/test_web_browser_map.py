@@ -7,16 +7,13 @@ for: every request the page makes goes to the test server. Screenshots go to
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from argon2 import PasswordHasher
 
+from browser_support import CHROMIUM, SHOTS, launch, live_server
 from kirok.domain.records import (
     Confidentiality,
     CustodyStep,
@@ -34,16 +31,8 @@ from kirok.web.app import create_app
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
 PASSWORD = "correct horse battery staple"
 C = Confidentiality
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _place(pid: str, name: str, lat: float, lon: float, **fields: object) -> Place:
@@ -98,21 +87,10 @@ def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[st
         uow.add(person)
         uow.add(case)
     app = create_app(settings, https=False, store=store)
-    port = _free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    instance = uvicorn.Server(config)
-    thread = threading.Thread(target=instance.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not instance.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.05)
     try:
-        yield f"http://127.0.0.1:{port}", case.id
+        with live_server(app) as base:
+            yield base, case.id
     finally:
-        instance.should_exit = True
-        thread.join(timeout=10)
         store.close()
 
 
@@ -121,19 +99,8 @@ def test_map_and_custody_path_are_drawn_offline(server: tuple[str, str]) -> None
     from playwright.sync_api import sync_playwright
 
     base, case_id = server
-    SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
+        browser = launch(p)
         try:
             page = browser.new_page(viewport={"width": 1200, "height": 900})
             errors: list[str] = []

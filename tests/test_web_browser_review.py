@@ -5,17 +5,14 @@ Screenshots go to ``artifacts/screenshots/`` (kept by CI as test artifacts, igno
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
-import uvicorn
 from argon2 import PasswordHasher
 
+from browser_support import CHROMIUM, SHOTS, launch, live_server
 from kirok.domain.records import (
     Act,
     Designation,
@@ -36,15 +33,7 @@ from kirok.web.app import create_app
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
 PASSWORD = "correct horse battery staple"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _seed(store: RecordStore) -> None:
@@ -107,21 +96,10 @@ def served(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[st
     users.add_user(store, "reviewer", "reviewer", PASSWORD, actor="test")
     _seed(store)
     app = create_app(settings, https=False, store=store)
-    port = _free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    instance = uvicorn.Server(config)
-    thread = threading.Thread(target=instance.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not instance.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.05)
     try:
-        yield f"http://127.0.0.1:{port}", store
+        with live_server(app) as base:
+            yield base, store
     finally:
-        instance.should_exit = True
-        thread.join(timeout=10)
         store.close()
 
 
@@ -130,19 +108,8 @@ def test_decide_a_review_pair_and_switch_language(served: tuple[str, RecordStore
     from playwright.sync_api import sync_playwright
 
     server, store = served
-    SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
+        browser = launch(p)
         try:
             page = browser.new_page()
             errors: list[str] = []
