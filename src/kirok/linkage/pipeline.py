@@ -77,8 +77,8 @@ def _train(linker: Any, n: int, has_full_dates: bool) -> None:
             [block_on("surname_cls", "given_k", "birth_full" if has_full_dates else "birth_year")],
             recall=0.7,
         )
-    except Exception:  # noqa: BLE001 - keep the prior λ when the data cannot estimate it
-        log.warning("kept the prior probability that two records match", exc_info=True)
+    except Exception as error:  # noqa: BLE001 - keep the prior λ when the data cannot estimate it
+        log.warning("kept the prior probability that two records match: %s", error)
     linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=42)
     sessions = [
         block_on("surname_cls", "given_k"),
@@ -89,8 +89,8 @@ def _train(linker: Any, n: int, has_full_dates: bool) -> None:
             linker.training.estimate_parameters_using_expectation_maximisation(
                 rule, max_pairs=2_000_000.0
             )
-        except Exception:  # noqa: BLE001 - a comparison keeps its priors if EM cannot run
-            log.warning("EM session failed; priors kept", exc_info=True)
+        except Exception as error:  # noqa: BLE001 - a comparison keeps its priors if EM cannot run
+            log.warning("an EM session could not run, its comparisons keep their priors: %s", error)
 
 
 def _labels(settings: Settings) -> dict[str, dict[int, str]]:
