@@ -15,6 +15,7 @@ from functools import cache
 
 import pandas as pd
 
+from kirok.domain.text import normalise_place_name
 from kirok.linkage.hangul import has_hangul, north_to_south
 from kirok.linkage.names import (
     given_key,
@@ -164,12 +165,7 @@ def place_key(text: str) -> str | None:
     found = _gazetteer_id(text)
     if found:
         return found
-    try:
-        from kirok.domain.text import normalise_place_name
-
-        text = normalise_place_name(text) or text  # drops "City", "-gun", 시, 군 …
-    except ImportError:
-        pass
+    text = normalise_place_name(text) or text  # drops "City", "-gun", 시, 군 …
     if has_hangul(text):
         text = romanize(north_to_south(text), "rr")
     key = latin_key(text)
