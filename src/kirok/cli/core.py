@@ -37,8 +37,8 @@ def init(
     """Create (or upgrade) the database and its keys, and load the gazetteer."""
     with fail_on_errors():
         config = settings(db, keystore, key_file)
-        store = initialise(config)
-        places = catalogue.load_gazetteer(store, cli_actor())
+        with initialise(config) as store:
+            places = catalogue.load_gazetteer(store, cli_actor())
     console.print(f"[green]ready[/green]: {config.db_url} ({places} places in the gazetteer)")
     console.print(f"keys: {config.keystore}")
 
@@ -56,8 +56,8 @@ def search(
 ) -> None:
     """Full-text search over titles, descriptions, testimony and names."""
     with fail_on_errors():
-        store = open_store(settings(db, keystore, key_file))
-        hits = catalogue.search(store, text, kinds=kind, limit=limit)
+        with open_store(settings(db, keystore, key_file)) as store:
+            hits = catalogue.search(store, text, kinds=kind, limit=limit)
     if as_json:
         for hit in hits:
             line = {"id": hit.id, "kind": hit.kind, "summary": catalogue.summary(hit)}
@@ -79,8 +79,8 @@ def show(
 ) -> None:
     """Print one record as JSON."""
     with fail_on_errors():
-        store = open_store(settings(db, keystore, key_file))
-        record, versions = catalogue.show(store, record_id, with_history=history)
+        with open_store(settings(db, keystore, key_file)) as store:
+            record, versions = catalogue.show(store, record_id, with_history=history)
     document = {"kind": record.kind, **record.model_dump(mode="json")}
     if history:
         document["history"] = [

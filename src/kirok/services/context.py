@@ -28,11 +28,11 @@ PASSPHRASE_ENV = "KIROK_PASSPHRASE"
 
 
 class NotInitialised(KirokError):
-    pass
+    """No key store or an outdated schema: `kirok init` is needed first."""
 
 
 class KeyMismatch(KirokError):
-    pass
+    """The database is sealed under another master key than the key store's."""
 
 
 @dataclass(frozen=True)

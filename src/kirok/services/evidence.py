@@ -25,7 +25,7 @@ SOURCE = "kirok-evidence"
 
 
 class EvidenceError(KirokError):
-    pass
+    """An evidence file that is missing, altered, or already stored."""
 
 
 @dataclass(frozen=True)

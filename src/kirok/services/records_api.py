@@ -47,7 +47,7 @@ _TEXT_SOURCES: Mapping[str, tuple[str, ...]] = {
 
 
 class BadRequest(KirokError):
-    pass
+    """A request the API refuses as malformed (shown to the caller as a 4xx)."""
 
 
 @dataclass(frozen=True)

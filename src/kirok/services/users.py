@@ -32,7 +32,7 @@ _DUMMY_HASH_INPUT = "kirok-no-such-user-0000"
 
 
 class UserProblem(KirokError):
-    pass
+    """An account operation that cannot be done as asked (name taken, no such user)."""
 
 
 @dataclass(frozen=True)

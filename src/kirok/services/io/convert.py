@@ -251,7 +251,7 @@ class Converter:
 
 
 class _CellError(Exception):
-    pass
+    """One cell that cannot be converted; collected into the row's problems."""
 
 
 def _text(raw: Any) -> str:

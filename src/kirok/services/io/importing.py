@@ -42,7 +42,7 @@ class ImportRefused(KirokError):
 
 
 class InterruptedImport(KirokError):
-    pass
+    """A batched import left a checkpoint: resume it with --resume."""
 
 
 @dataclass
