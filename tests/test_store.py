@@ -238,3 +238,18 @@ def test_migrations_upgrade_and_downgrade(db_url: str) -> None:
     assert migrate.current_revision(engine) is None
     assert "records" not in sa.inspect(engine).get_table_names()
     engine.dispose()
+
+
+def test_migrations_build_exactly_the_declared_schema(db_url: str) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from kirok.store.schema import metadata
+
+    engine = create_engine(db_url)
+    migrate.upgrade(engine)
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": False})
+        differences = compare_metadata(context, metadata)
+    engine.dispose()
+    assert differences == []

@@ -129,3 +129,18 @@ api_tokens = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+# -- mailing-list subscribers (publishing) -----------------------------------------------------
+# An address is personal data: it is sealed with a data key of its own and found through a keyed
+# digest, like a blind index. The state machine (pending → confirmed → removed) lives in
+# ``kirok.reports.publishing``.
+
+subscribers = sa.Table(
+    "subscribers",
+    metadata,
+    sa.Column("email_digest", sa.String(64), primary_key=True),
+    sa.Column("email_sealed", sa.LargeBinary, nullable=False),
+    sa.Column("wrapped_key", sa.LargeBinary, nullable=False),
+    sa.Column("state", sa.String(16), nullable=False, index=True),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
