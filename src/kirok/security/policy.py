@@ -7,7 +7,9 @@ Every read, write and export in kirok is decided here and nowhere else:
 - `redact(entity_kind, record, user, pseudonyms=…)`: field-level redaction by role, driven by
   `FIELD_CLASSES`, whose keys are also `SENSITIVE_FIELDS`, the fields the store encrypts;
 - `may_leave(consents, scope, on_date)`: consent for anything that leaves the organisation
-  (API to outsiders, export, report, public site).
+  (API to outsiders, export, report, public site);
+- `internal_use(user, consents, on_date)`: the same consent, read for the "internal" scope, for
+  staff reads (the JSON API and the web pages); `redact(..., consents=…)` applies it.
 
 Everything is default-deny: a role, kind or action missing from a table is refused, and a record
 without a confidentiality level is treated as secret.
@@ -341,12 +343,30 @@ def field_visibility(entity_kind: EntityKind | str, field: str, user: Principal)
     return VISIBILITY[cls].get(Role(user.role), Visibility.HIDDEN)
 
 
+def visibility_with_consent(
+    entity_kind: EntityKind | str, field: str, user: Principal, internal: Decision | None
+) -> Visibility:
+    """`field_visibility`, after consent: `internal` is `internal_use(...)` for the record (None
+    where consent was not asked); a refusal hides every sensitive field of the record."""
+    kind = EntityKind(entity_kind)
+    if (
+        internal is not None
+        and not internal
+        and kind in CONSENT_KINDS
+        and field in FIELD_CLASSES.get(kind, {})
+    ):
+        return Visibility.HIDDEN
+    return field_visibility(kind, field, user)
+
+
 def redact(
     entity_kind: EntityKind | str,
     record: Mapping[str, Any],
     user: Principal,
     *,
     pseudonyms: PseudonymSource,
+    consents: Iterable[Consent] | None = None,
+    on_date: date | None = None,
 ) -> dict[str, Any]:
     """A copy of `record` (already decrypted) fit for `user` to see.
 
@@ -354,16 +374,26 @@ def redact(
     key; missing means secret). Hidden fields become None and are listed under "_redacted";
     pseudonymised identity fields hold e.g. "P-7F3A9C21B4E0" (from the record's "id") and are
     listed under "_pseudonymized". Nested records must be redacted with their own kind.
+
+    Staff reads (API, web pages) pass `consents`, every consent bearing on the record, and
+    `on_date`: `internal_use` then decides whether its sensitive fields are withheld. Callers
+    that let data leave under another scope (exports, reports) decide with `may_leave` first
+    and pass no consents here.
     """
     kind = EntityKind(entity_kind)
     can(user, Action.READ, kind, record.get("confidentiality")).require()
+    internal: Decision | None = None
+    if consents is not None:
+        if on_date is None:
+            raise ValueError("consents are judged on a date: pass on_date")
+        internal = internal_use(user, kind, consents, on_date)
     out = dict(record)
     redacted: list[str] = []
     pseudonymised: list[str] = []
     for name in FIELD_CLASSES.get(kind, {}):
         if out.get(name) is None:
             continue
-        seen = field_visibility(kind, name, user)
+        seen = visibility_with_consent(kind, name, user, internal)
         if seen is Visibility.PSEUDONYM and record.get("id") is not None:
             out[name] = pseudonyms.pseudonym(kind, str(record["id"]))
             pseudonymised.append(name)
@@ -440,3 +470,61 @@ def may_leave(
     if covering:
         return Decision(False, f"consent for {wanted} not yet given on {on_date.isoformat()}")
     return Decision(False, f"no consent for {wanted}")
+
+
+# -- consent inside the organisation ---------------------------------------------------------------
+#
+# Staff reads are use under the "internal" scope. Consent is recorded per person and per piece
+# of information, so it bears on person and information records (the kinds whose sensitive
+# fields say who someone is, how to reach them and what they told us).
+CONSENT_KINDS: frozenset[EntityKind] = frozenset({EntityKind.PERSON, EntityKind.INFORMATION})
+
+
+def consent_keeper(user: Principal) -> bool:
+    """Roles that may update consent records keep it (admin, documenter, from the grid).
+
+    They see what consent withholds from others: honouring a revocation, re-contacting a
+    source or deleting a record all need the record itself.
+    """
+    return Action.UPDATE in PERMISSIONS[Role(user.role)][EntityKind.CONSENT]
+
+
+def consent_bears(user: Principal, entity_kind: EntityKind | str) -> bool:
+    """Whether consent can change what `user` sees of an `entity_kind` record (if not, a
+    caller need not look the consents up)."""
+    return EntityKind(entity_kind) in CONSENT_KINDS and not consent_keeper(user)
+
+
+def internal_use(
+    user: Principal,
+    entity_kind: EntityKind | str,
+    consents: Iterable[Consent],
+    on_date: date,
+) -> Decision:
+    """May `user` see the sensitive fields of a record covered by `consents`, inside kirok?
+
+    Refused (every sensitive field withheld; the rest of the record still shows, so lists,
+    totals and counts count records, not identities) when, for a role below the consent
+    keepers':
+
+    - a family-at-risk flag is on any of the consents: relatives in North Korea can be
+      punished for what a defector said, so the fewest people see who said it;
+    - consent is on file but `may_leave(consents, "internal", on_date)` refuses it: revoked,
+      not yet given, or given only for other scopes.
+
+    A person or information with no consent on file (a victim named in someone else's
+    testimony, a record still being taken down) is the organisation's own documentation, which
+    is what internal use is: role redaction alone applies. Pass every consent bearing on the
+    record: a person's own; an information's own and those of the people it names.
+    """
+    kind = EntityKind(entity_kind)
+    if kind not in CONSENT_KINDS:
+        return Decision(True, f"consent does not bear on {kind} records")
+    if consent_keeper(user):
+        return Decision(True, f"role {user.role} keeps consent")
+    records = list(consents)
+    if not records:
+        return Decision(True, "no consent on file: internal documentation")
+    if any(c.family_at_risk for c in records):
+        return Decision(False, "family at risk: identifying data stays with consent keepers")
+    return may_leave(records, ConsentScope.INTERNAL, on_date)

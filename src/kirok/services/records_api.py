@@ -4,13 +4,17 @@ Every function takes the acting user and decides through ``kirok.security.policy
 before touching a record, ``redact`` on everything returned. Lists are filtered in the database
 to the confidentiality levels the user may read, so counts and pages never reveal records the
 user could not open.
+
+Consent: a staff read is use under the "internal" scope. ``redact`` receives every consent
+bearing on a person or information record and withholds its sensitive fields where
+``policy.internal_use`` refuses; search never matches text withheld that way.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from kirok.domain.errors import KirokError, NotFound
@@ -18,7 +22,9 @@ from kirok.domain.records import (
     RECORD_TYPES,
     Act,
     Confidentiality,
+    Consent,
     Event,
+    Information,
     NameForm,
     Person,
     Record,
@@ -30,7 +36,7 @@ from kirok.security import policy
 from kirok.security.errors import PermissionDenied
 from kirok.services.users import WebUser
 from kirok.store import grams
-from kirok.store.repository import ListQuery, RecordStore
+from kirok.store.repository import ListQuery, RecordStore, UnitOfWork
 
 
 def _known_kinds() -> tuple[str, ...]:
@@ -80,11 +86,71 @@ def check_kind(kind: str) -> str:
     return kind
 
 
-def redacted(store: RecordStore, user: WebUser, record: Record) -> dict[str, Any]:
-    """The record as `user` may see it (raises PermissionDenied if they may not see it at all)."""
+def _today() -> date:
+    return datetime.now(UTC).date()
+
+
+def policy_consent(record: Consent) -> policy.Consent:
+    """The policy's view of a stored consent. Unknown scope names grant nothing; a consent
+    without a date given was never given; a revocation dated before it means it never held."""
+    scopes = frozenset(
+        policy.ConsentScope(s) for s in record.scopes if s in set(policy.ConsentScope)
+    )
+    given = record.given_on or date.max
+    revoked = record.revoked_on
+    if revoked is not None and revoked < given:
+        revoked = given
+    return policy.Consent(scopes, given, revoked, record.family_at_risk)
+
+
+def consents_bearing(uow: UnitOfWork, record: Record) -> list[policy.Consent]:
+    """Every consent on file for `record`: a person's own; an information's own and those of
+    the source and the person it names."""
+    targets = {record.id}
+    if isinstance(record, Information):
+        targets.update(t for t in (record.source_person_id, record.person_id) if t)
+    seen: dict[str, policy.Consent] = {}
+    for target in sorted(targets):
+        for found in uow.referrers(target, "consent"):
+            if isinstance(found, Consent):
+                seen[found.id] = policy_consent(found)
+    return list(seen.values())
+
+
+def _consents(uow: UnitOfWork, user: WebUser, record: Record) -> list[policy.Consent] | None:
+    """The consents to hand to the policy, or None where consent cannot change `user`'s view."""
+    return consents_bearing(uow, record) if policy.consent_bears(user, record.kind) else None
+
+
+def _redact(
+    store: RecordStore,
+    user: WebUser,
+    record: Record,
+    consents: list[policy.Consent] | None,
+    on_date: date,
+) -> dict[str, Any]:
     document = record.model_dump(mode="json")
     document["kind"] = record.kind
-    return policy.redact(record.kind, document, user, pseudonyms=_Pseudonyms(store))
+    return policy.redact(
+        record.kind,
+        document,
+        user,
+        pseudonyms=_Pseudonyms(store),
+        consents=consents,
+        on_date=on_date,
+    )
+
+
+def redacted(store: RecordStore, user: WebUser, record: Record) -> dict[str, Any]:
+    """The record as `user` may see it (raises PermissionDenied if they may not see it at all),
+    consent included."""
+    can_read = policy.can(user, policy.Action.READ, record.kind, record.confidentiality.value)
+    can_read.require()  # refuse before looking anything else up
+    consents = None
+    if policy.consent_bears(user, record.kind):
+        with store.read() as uow:
+            consents = consents_bearing(uow, record)
+    return _redact(store, user, record, consents, _today())
 
 
 def readable_levels(user: WebUser) -> list[Confidentiality]:
@@ -151,10 +217,12 @@ def list_records(
         limit=limit,
         offset=offset,
     )
+    today = _today()
     with store.read() as uow:
         total = uow.count(query)
         found = uow.list(query)
-    return Page([redacted(store, user, r) for r in found], total, limit, offset)
+        items = [_redact(store, user, r, _consents(uow, user, r), today) for r in found]
+    return Page(items, total, limit, offset)
 
 
 def get_record(store: RecordStore, user: WebUser, kind: str | None, record_id: str) -> Record:
@@ -174,13 +242,16 @@ def get_record(store: RecordStore, user: WebUser, kind: str | None, record_id: s
 
 def history(store: RecordStore, user: WebUser, record_id: str) -> list[dict[str, Any]]:
     """Every version of a record, each redacted for `user` by its own confidentiality."""
-    get_record(store, user, None, record_id)
+    current = get_record(store, user, None, record_id)
+    today = _today()
     with store.read() as uow:
         versions = uow.history(record_id)
+        # Consent is judged as it stands today, for every version: a revocation covers the past.
+        consents = _consents(uow, user, current)
     out = []
     for version in versions:
         try:
-            document = redacted(store, user, version.record)
+            document = _redact(store, user, version.record, consents, today)
         except PermissionDenied:
             document = None  # an earlier version above the user's clearance stays closed
         out.append(
@@ -236,10 +307,13 @@ def update_record(
     policy.can(user, policy.Action.UPDATE, kind, current.confidentiality.value).require()
     # A field the user cannot see in the clear keeps its stored value: writing back what a
     # redacted read returned (null or a pseudonym) must never erase or alter it.
+    with store.read() as uow:
+        consents = _consents(uow, user, current)
+    internal = None if consents is None else policy.internal_use(user, kind, consents, _today())
     kept = {
         name: getattr(current, name)
         for name in type(current).model_fields
-        if policy.field_visibility(kind, name, user) is not policy.Visibility.PLAIN
+        if policy.visibility_with_consent(kind, name, user, internal) is not policy.Visibility.PLAIN
     }
     merged = {**data, **{k: v for k, v in current.model_dump(mode="json").items() if k in kept}}
     record = _validated(kind, merged, record_id)
@@ -249,21 +323,26 @@ def update_record(
     return redacted(store, user, stored)
 
 
-def _visible_texts(user: WebUser, record: Record) -> list[str]:
+def _visible_texts(
+    user: WebUser, record: Record, internal: policy.Decision | None = None
+) -> list[str]:
     """The searchable texts of `record` that `user` sees in the clear.
 
     Search must not be an oracle on hidden fields: a viewer searching a name that appears only in
-    a testimony they may not read must not learn that some record contains it.
+    a testimony they may not read (or one consent withholds) must not learn that some record
+    contains it.
     """
     sources = _TEXT_SOURCES.get(record.kind, record.text_fields)
-    if all(
-        policy.field_visibility(record.kind, name, user) is policy.Visibility.PLAIN
-        for name in sources
-    ):
+
+    def plain(name: str) -> bool:
+        seen = policy.visibility_with_consent(record.kind, name, user, internal)
+        return seen is policy.Visibility.PLAIN
+
+    if all(plain(name) for name in sources):
         return record.searchable_text()
     texts: list[str] = []
     for name in sources:
-        if policy.field_visibility(record.kind, name, user) is not policy.Visibility.PLAIN:
+        if not plain(name):
             continue
         value = getattr(record, name, None)
         if isinstance(value, str):
@@ -284,22 +363,33 @@ def search(
     ]
     if not kinds or not text.strip():
         return []
+    today = _today()
+    out = []
     with store.read() as uow:
         found = uow.search(text, kinds=kinds, limit=limit * 4)
-    out = []
-    for record in found:
-        if not policy.can(user, policy.Action.READ, record.kind, record.confidentiality.value):
-            continue
-        if not grams.matches(text, _visible_texts(user, record)):
-            continue
-        out.append(redacted(store, user, record))
-        if len(out) >= limit:
-            break
+        for record in found:
+            if not policy.can(user, policy.Action.READ, record.kind, record.confidentiality.value):
+                continue
+            consents = _consents(uow, user, record)
+            internal = (
+                None
+                if consents is None
+                else policy.internal_use(user, record.kind, consents, today)
+            )
+            if not grams.matches(text, _visible_texts(user, record, internal)):
+                continue
+            out.append(_redact(store, user, record, consents, today))
+            if len(out) >= limit:
+                break
     return out
 
 
 def counts(store: RecordStore, user: WebUser) -> dict[str, int]:
-    """Live records per kind, for the kinds `user` may read at the levels they may read."""
+    """Live records per kind, for the kinds `user` may read at the levels they may read.
+
+    Consent withholds fields, not records, so it does not change a count: a total says how many
+    people are documented, never who.
+    """
     levels = readable_levels(user)
     out: dict[str, int] = {}
     with store.read() as uow:
