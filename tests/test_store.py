@@ -35,7 +35,7 @@ from kirok.domain.records import (
     VoteCount,
 )
 from kirok.services.context import KeyMismatch, Settings, initialise, open_store
-from kirok.store import migrate
+from kirok.store import grams, migrate
 from kirok.store.engine import create_engine
 from kirok.store.repository import ListQuery, RecordStore
 
@@ -199,6 +199,48 @@ def test_search_finds_korean_and_english(store: RecordStore) -> None:
         assert uow.search("처형") == []
 
 
+def test_search_follows_updates_deletes_and_rekeying(store: RecordStore) -> None:
+    with store.write("alice") as uow:
+        kept = uow.add(Event(title="Hoeryong", description="구금 시설"))
+        moved = uow.add(Event(title="Onsong", description="구금 시설"))
+    with store.write("alice") as uow:
+        uow.update(moved.model_copy(update={"title": "Musan"}))
+        uow.rekey(kept.id)
+    with store.read() as uow:
+        assert uow.search("onsong") == []
+        assert [r.id for r in uow.search("musan")] == [moved.id]
+        assert [r.id for r in uow.search("hoeryong")] == [kept.id]
+        assert [r.id for r in uow.search("구금")] == sorted([kept.id, moved.id])
+    with store.write("alice") as uow:
+        uow.delete(kept.id)
+    with store.read() as uow:
+        assert [r.id for r in uow.search("시설")] == [moved.id]
+
+
+def test_search_index_is_carried_over_from_the_gram_table(db_url: str, tmp_path: Path) -> None:
+    """Migration 0005 turns the one-row-per-gram index of 0004 into one row per record."""
+    with initialise(_settings(db_url, tmp_path)) as store:
+        with store.write("alice") as uow:
+            event = uow.add(Event(title="Camp", description="정치범수용소에서 고문을 당했다"))
+            person = uow.add(Person(name_forms=[NameForm(text="Kim Chŏng-il")]))
+        migrate.downgrade(store.engine, "0004")
+        # What the store wrote at 0004: 128-bit gram digests, one row per gram and record.
+        old_rows = [
+            {"gram": store.sealer.blind_index("gram", gram)[:32], "record_id": record.id}
+            for record in (event, person)
+            for gram in {g for text in record.searchable_text() for g in grams.grams(text)}
+        ]
+        text_grams = sa.table("text_grams", sa.column("gram"), sa.column("record_id"))
+        with store.engine.begin() as connection:
+            connection.execute(sa.insert(text_grams), old_rows)
+        migrate.upgrade(store.engine)
+        with store.read() as uow:
+            assert [r.id for r in uow.search("수용소")] == [event.id]
+            assert [r.id for r in uow.search("고문")] == [event.id]
+            assert [r.id for r in uow.search("chong-il")] == [person.id]
+            assert uow.search("처형") == []
+
+
 def test_delete_hides_but_keeps_history(store: RecordStore) -> None:
     with store.write("alice") as uow:
         event = uow.add(Event(title="To remove", description="삭제"))
@@ -244,12 +286,25 @@ def test_migrations_build_exactly_the_declared_schema(db_url: str) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from kirok.store.schema import metadata
+    from kirok.store.schema import BACKEND_SEARCH_OBJECTS, metadata
 
     engine = create_engine(db_url)
     migrate.upgrade(engine)
+    backend_only = BACKEND_SEARCH_OBJECTS[engine.dialect.name]
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": False})
+        inspector = sa.inspect(connection)
+        present = set(inspector.get_table_names()) | {
+            index["name"] for index in inspector.get_indexes("search_docs") if index["name"]
+        }
+        context = MigrationContext.configure(
+            connection,
+            opts={
+                "compare_type": False,
+                # the search index objects of one backend only (FTS5 table, GIN index)
+                "include_name": lambda name, _type, _parent: name not in backend_only,
+            },
+        )
         differences = compare_metadata(context, metadata)
     engine.dispose()
     assert differences == []
+    assert backend_only <= present

@@ -1,6 +1,6 @@
 """The record store: one unit of work per transaction, the same on SQLite and PostgreSQL.
 
-A unit of work writes records, their references, their version snapshots, their search grams and
+A unit of work writes records, their references, their version snapshots, their search tokens and
 blind indexes, and the audit entries describing the change, in one transaction: a crash or an error
 leaves the database exactly as before. Sensitive fields are sealed with the record's own data key
 before they reach SQL; nothing sensitive is ever written in the clear, including the search index.
@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection, Engine
 from kirok.domain.dates import DateParseError, parse_date
 from kirok.domain.errors import ConcurrentUpdate, NotFound, RecordProblem
 from kirok.domain.records import Confidentiality, Record, content_fields, record_type, utcnow
-from kirok.store import grams
+from kirok.store import grams, search
 from kirok.store.audit_log import AuditWriter
 from kirok.store.engine import WRITE_OPTION
 from kirok.store.schema import (
@@ -32,7 +32,6 @@ from kirok.store.schema import (
     record_refs,
     record_versions,
     records,
-    text_grams,
 )
 from kirok.store.sealing import Sealer
 
@@ -113,7 +112,8 @@ class UnitOfWork:
         self.connection = connection
         self.actor = actor
         self._audit = AuditWriter(connection)
-        self._gram_cache: dict[str, str] = {}  # grams repeat across a batch; HMAC each once
+        self._tokens = search.Tokeniser(store.sealer)
+        self._dialect = connection.dialect.name
 
     def flush(self) -> None:
         """Write buffered audit entries (done before commit; explicit for long units of work)."""
@@ -151,17 +151,18 @@ class UnitOfWork:
             sa.insert(records), [{"id": r.id, **c} for r, c in zip(stored, columns, strict=True)]
         )
         refs: builtins.list[dict[str, str]] = []
-        gram_rows: builtins.list[dict[str, str]] = []
+        search_rows: builtins.list[tuple[str, str | builtins.list[int]]] = []
         name_rows: builtins.list[dict[str, str]] = []
         for record in stored:
             refs.extend(
                 {"record_id": record.id, "field": field, "target_id": target}
                 for field, target in record.referenced_ids().items()
             )
-            gram_rows.extend(self._gram_rows(record))
+            search_rows.extend(self._search_rows(record))
             name_rows.extend(self._name_rows(record))
-        for table, rows in ((record_refs, refs), (text_grams, gram_rows), (blind_index, name_rows)):
-            self._insert_plain(table, rows)
+        self._insert_plain(record_refs, refs)
+        search.insert(self.connection, search_rows)
+        self._insert_plain(blind_index, name_rows)
         self.connection.execute(
             sa.insert(record_versions),
             [
@@ -197,8 +198,9 @@ class UnitOfWork:
         self.connection.execute(
             sa.update(records).where(records.c.id == stored.id).values(**columns)
         )
-        for table in (record_refs, text_grams, blind_index):
+        for table in (record_refs, blind_index):
             self.connection.execute(sa.delete(table).where(table.c.record_id == stored.id))
+        search.remove(self.connection, stored.id)
         self._write_derived(stored, columns)
         self._snapshot(stored, "update", columns)
         self.audit("update", stored.kind, stored.id, {"version": stored.version})
@@ -228,8 +230,7 @@ class UnitOfWork:
             .where(records.c.id == record_id)
             .values(deleted_at=now, version=version, updated_by=self.actor, updated_at=now)
         )
-        for table in (text_grams, blind_index):
-            self.connection.execute(sa.delete(table).where(table.c.record_id == record_id))
+        self._remove_indexes(record_id)
         deleted = record.model_copy(update={"version": version, "updated_at": now})
         self._snapshot(deleted, "delete", columns)
         self.audit("delete", record.kind, record_id, {"version": version})
@@ -261,8 +262,7 @@ class UnitOfWork:
             self.connection.execute(
                 sa.update(records).where(records.c.id == record_id).values(wrapped_key=rewrapped)
             )
-        for table in (text_grams, blind_index):
-            self.connection.execute(sa.delete(table).where(table.c.record_id == record_id))
+        self._remove_indexes(record_id)
         if row.deleted_at is None:
             self._write_indexes(self.get(record_id))
 
@@ -373,13 +373,7 @@ class UnitOfWork:
         wanted = grams.grams(text)
         if not wanted:
             return []
-        digests = {self._gram_digest(g) for g in wanted}
-        matching = (
-            sa.select(text_grams.c.record_id)
-            .where(text_grams.c.gram.in_(digests))
-            .group_by(text_grams.c.record_id)
-            .having(sa.func.count() == len(digests))
-        )
+        matching = search.matching(self._dialect, sorted({self._tokens.token(g) for g in wanted}))
         statement = sa.select(records).where(
             records.c.id.in_(matching), records.c.deleted_at.is_(None)
         )
@@ -612,9 +606,13 @@ class UnitOfWork:
         self._write_indexes(record)
 
     def _write_indexes(self, record: Record) -> None:
-        """The keyed search grams and name blind indexes of a record."""
-        self._insert_plain(text_grams, self._gram_rows(record))
+        """The keyed search row and name blind indexes of a record."""
+        search.insert(self.connection, self._search_rows(record))
         self._insert_plain(blind_index, self._name_rows(record))
+
+    def _remove_indexes(self, record_id: str) -> None:
+        self.connection.execute(sa.delete(blind_index).where(blind_index.c.record_id == record_id))
+        search.remove(self.connection, record_id)
 
     def _insert_plain(self, table: sa.Table, rows: builtins.list[dict[str, str]]) -> None:
         """Insert rows of plain text columns straight through the driver's executemany.
@@ -632,11 +630,9 @@ class UnitOfWork:
         )
         self.connection.exec_driver_sql(statement, [tuple(row[c] for c in columns) for row in rows])
 
-    def _gram_rows(self, record: Record) -> builtins.list[dict[str, str]]:
-        digests = {
-            self._gram_digest(g) for text in record.searchable_text() for g in grams.grams(text)
-        }
-        return [{"gram": d, "record_id": record.id} for d in digests]
+    def _search_rows(self, record: Record) -> builtins.list[tuple[str, str | builtins.list[int]]]:
+        tokens = self._tokens.record_tokens(record.searchable_text())
+        return [(record.id, search.stored_value(self._dialect, tokens))] if tokens else []
 
     def _name_rows(self, record: Record) -> builtins.list[dict[str, str]]:
         names = {_name_key(text) for text in _exact_names(record) if text.strip()}
@@ -663,12 +659,6 @@ class UnitOfWork:
             "data": columns["data"],
             "sealed": columns["sealed"],
         }
-
-    def _gram_digest(self, gram: str) -> str:
-        digest = self._gram_cache.get(gram)
-        if digest is None:
-            digest = self._gram_cache[gram] = self._store.sealer.blind_index("gram", gram)[:32]
-        return digest
 
 
 def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:

@@ -9,6 +9,7 @@ the sensitive ones sealed with the record's own data key. References between rec
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 metadata = sa.MetaData(
     naming_convention={
@@ -63,13 +64,36 @@ record_versions = sa.Table(
     sa.Column("sealed", sa.LargeBinary),
 )
 
-text_grams = sa.Table(
-    "text_grams",
+# The keyed search index (``kirok.store.search``): one row per record with its gram tokens.
+# ``doc`` is the row's number in SQLite's FTS5 index, which triggers keep in step with this
+# table; PostgreSQL stores the tokens as ``bigint[]`` under a GIN index. Those per-backend
+# objects are not SQLAlchemy tables: migration 0005 creates them, ``BACKEND_SEARCH_OBJECTS``
+# names them.
+search_docs = sa.Table(
+    "search_docs",
     metadata,
-    sa.Column("gram", sa.String(32), primary_key=True),
-    sa.Column("record_id", sa.ForeignKey("records.id", ondelete="CASCADE"), primary_key=True),
-    sa.Index("ix_text_grams_record_id", "record_id"),
+    sa.Column("doc", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        "record_id",
+        sa.ForeignKey("records.id", ondelete="CASCADE"),
+        nullable=False,
+        unique=True,
+    ),
+    sa.Column(
+        "tokens",
+        sa.Text().with_variant(postgresql.ARRAY(sa.BigInteger), "postgresql"),
+        nullable=False,
+    ),
 )
+
+SQLITE_SEARCH_TABLE = "search_fts"
+BACKEND_SEARCH_OBJECTS = {
+    # the FTS5 table and the shadow tables FTS5 keeps its segments in
+    "sqlite": frozenset(
+        {SQLITE_SEARCH_TABLE, *(f"{SQLITE_SEARCH_TABLE}_{s}" for s in ("data", "idx", "config"))}
+    ),
+    "postgresql": frozenset({"ix_search_docs_tokens"}),
+}
 
 blind_index = sa.Table(
     "blind_index",

@@ -1,0 +1,95 @@
+"""The keyed search index: one row per record, indexed the way each backend does best.
+
+A record's search grams (``kirok.store.grams``) are turned into keyed tokens, HMAC-SHA256 under
+the master key's gram subkey truncated to 64 bits, and stored together in one ``search_docs`` row.
+Nothing in the index is plaintext or an unkeyed hash of it. Each backend indexes the row with its
+own inverted index:
+
+- SQLite: an FTS5 table over ``search_docs.tokens`` (space-separated hex tokens; external
+  content, ``detail=none``), kept in step by triggers. FTS5 buffers a transaction's postings in
+  memory and writes them as compact sorted segments.
+- PostgreSQL: ``search_docs.tokens`` is a ``bigint[]`` with a GIN index; a query asks for rows
+  whose array contains every wanted token (``@>``).
+
+One row per record replaces the earlier one row per (gram, record) table (``text_grams``), whose
+random keys spread every bulk load over the whole B-tree (docs/adr/0005). A search narrows
+candidates through the index and confirms each against the decrypted text, so a token collision
+never yields a false hit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from kirok.store import grams
+from kirok.store.schema import SQLITE_SEARCH_TABLE, search_docs
+from kirok.store.sealing import Sealer
+
+TOKEN_HEX = 16  # 64 bits of the gram's HMAC
+
+
+class Tokeniser:
+    """Gram → keyed token, each distinct gram computed once (grams repeat across records)."""
+
+    def __init__(self, sealer: Sealer) -> None:
+        self._sealer = sealer
+        self._cache: dict[str, str] = {}
+
+    def token(self, gram: str) -> str:
+        cached = self._cache.get(gram)
+        if cached is None:
+            cached = self._cache[gram] = self._sealer.blind_index("gram", gram)[:TOKEN_HEX]
+        return cached
+
+    def record_tokens(self, texts: Iterable[str]) -> list[str]:
+        """The sorted distinct tokens of a record's searchable texts."""
+        wanted: set[str] = set()
+        for text in texts:
+            wanted.update(grams.grams(text))
+        return sorted({self.token(g) for g in wanted})
+
+
+def stored_value(dialect: str, tokens: list[str]) -> str | list[int]:
+    """What ``search_docs.tokens`` holds on this backend."""
+    if dialect == "postgresql":
+        return [_signed(t) for t in tokens]
+    return " ".join(tokens)
+
+
+def insert_statement(dialect: str) -> str:
+    """Driver-level INSERT of (record_id, tokens) rows, for executemany."""
+    if dialect == "postgresql":
+        return "INSERT INTO search_docs (record_id, tokens) VALUES (%s, %s::bigint[])"
+    return "INSERT INTO search_docs (record_id, tokens) VALUES (?, ?)"
+
+
+def insert(connection: Connection, rows: list[tuple[str, str | list[int]]]) -> None:
+    if rows:
+        connection.exec_driver_sql(insert_statement(connection.dialect.name), rows)
+
+
+def remove(connection: Connection, record_id: str) -> None:
+    connection.execute(sa.delete(search_docs).where(search_docs.c.record_id == record_id))
+
+
+def matching(dialect: str, tokens: list[str]) -> sa.Select[tuple[str]]:
+    """Ids of records whose index row holds every one of ``tokens``."""
+    if dialect == "postgresql":
+        contains = sa.text("search_docs.tokens @> CAST(:wanted AS BIGINT[])").bindparams(
+            wanted=[_signed(t) for t in tokens]
+        )
+        return sa.select(search_docs.c.record_id).where(contains)
+    expression = " ".join(f'"{t}"' for t in tokens)  # hex only: nothing to escape
+    hits = sa.text(f"SELECT rowid FROM {SQLITE_SEARCH_TABLE} WHERE {SQLITE_SEARCH_TABLE} MATCH :q")
+    return sa.select(search_docs.c.record_id).where(
+        search_docs.c.doc.in_(hits.bindparams(q=expression).columns(sa.column("rowid")))
+    )
+
+
+def _signed(token: str) -> int:
+    """A 64-bit hex token as PostgreSQL's signed bigint (two's complement)."""
+    value = int(token, 16)
+    return value - (1 << 64) if value >= 1 << 63 else value
