@@ -278,6 +278,8 @@ def test_script_payloads_render_inert(web: Web) -> None:
             "/intake",
             data={
                 "csrf_token": token,
+                "source_name": f"증언자 {payload}",
+                "testimony": payload,
                 "event_title": f"잠입 {payload}",
                 "event_description": payload,
                 "victim_name": f"박영희 {payload}",
@@ -302,6 +304,7 @@ def test_script_payloads_render_inert(web: Web) -> None:
         "/intake",
         data={
             "csrf_token": token,
+            "source_name": "x",
             "event_title": PAYLOADS[0],
             "victim_name": "x",
             "start_date": "not a date",
@@ -458,6 +461,7 @@ def test_intake_creates_event_act_and_victim(web_any: Web) -> None:
         "/intake",
         data={
             "csrf_token": token,
+            "source_name": "증언자 가",
             "event_title": "온성 집결소 구타",
             "event_description": "Beaten during interrogation",
             "victim_name": "최은정",

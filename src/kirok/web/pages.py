@@ -15,9 +15,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from kirok.domain.records import Confidentiality, record_type
-from kirok.domain.vocabulary import UnknownTermError, get_term, load_vocabularies
-from kirok.security import policy
+from kirok.domain.records import record_type
+from kirok.domain.vocabulary import UnknownTermError, get_term
 from kirok.services import records_api, users
 from kirok.services.users import WebUser
 from kirok.web import i18n
@@ -105,16 +104,6 @@ def _safe_next(target: str | None) -> str:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return "/"
     return target
-
-
-def _act_types(lang: str) -> list[tuple[str, str]]:
-    vocab = load_vocabularies()["types_of_acts"]
-    base = min((t.level for t in vocab), default=0)
-    return [(t.id, "\u00a0\u00a0" * (t.level - base) + t.label(lang)) for t in vocab]
-
-
-def _sexes(lang: str) -> list[tuple[str, str]]:
-    return [(t.id, t.label(lang)) for t in load_vocabularies()["sex"]]
 
 
 def build_routers() -> list[APIRouter]:
@@ -205,85 +194,7 @@ def build_routers() -> list[APIRouter]:
             user=user,
         )
 
-    @protected.get("/intake", response_class=HTMLResponse, name="intake_form")
-    def intake_form(request: Request, user: PageUser) -> Response:
-        _require_intake(user)
-        return _intake_page(request, user, {}, None)
-
-    @protected.post("/intake", response_class=HTMLResponse, name="intake")
-    def intake(
-        request: Request,
-        user: PageUser,
-        event_title: Annotated[str, Form(max_length=500)],
-        act_type: Annotated[str, Form(max_length=64)],
-        victim_name: Annotated[str, Form(max_length=300)],
-        event_description: Annotated[str, Form(max_length=20_000)] = "",
-        start_date: Annotated[str, Form(max_length=64)] = "",
-        victim_sex: Annotated[str, Form(max_length=64)] = "",
-        confidentiality: Annotated[str, Form()] = "confidential",
-    ) -> Response:
-        _require_intake(user)
-        values = {
-            "event_title": event_title,
-            "act_type": act_type,
-            "victim_name": victim_name,
-            "event_description": event_description,
-            "start_date": start_date,
-            "victim_sex": victim_sex,
-            "confidentiality": confidentiality,
-        }
-        try:
-            level = Confidentiality(confidentiality)
-            created = records_api.intake(
-                store_of(request),
-                user,
-                records_api.Intake(
-                    event_title=event_title.strip(),
-                    act_type=act_type,
-                    victim_name=victim_name.strip(),
-                    event_description=event_description.strip() or None,
-                    start_date=start_date.strip() or None,
-                    victim_sex=victim_sex or None,
-                    confidentiality=level,
-                ),
-            )
-        except (ValueError, records_api.BadRequest) as error:
-            return _intake_page(request, user, values, str(error), status=422)
-        return RedirectResponse(f"/records/{created['event']}", status_code=303)
-
     return [router, protected]
-
-
-def _require_intake(user: WebUser) -> None:
-    for kind in ("event", "person", "act"):
-        policy.can(user, policy.Action.CREATE, kind, policy.Confidentiality.PUBLIC).require()
-
-
-def _intake_page(
-    request: Request,
-    user: WebUser,
-    values: dict[str, str],
-    problem: str | None,
-    *,
-    status: int = 200,
-) -> HTMLResponse:
-    lang = lang_of(request)
-    levels = [
-        c.value for c in Confidentiality if policy.can(user, policy.Action.CREATE, "event", c.value)
-    ]
-    return render(
-        request,
-        "intake.html",
-        {
-            "values": values,
-            "problem": problem,
-            "act_types": _act_types(lang),
-            "sexes": _sexes(lang),
-            "levels": levels,
-        },
-        user=user,
-        status=status,
-    )
 
 
 def _summary(document: dict[str, Any]) -> str:

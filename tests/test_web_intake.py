@@ -1,0 +1,329 @@
+"""The interview intake wizard: each step checked, hidden values carried, one atomic save."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from argon2 import PasswordHasher
+from fastapi.testclient import TestClient
+
+from kirok.domain.records import (
+    Act,
+    Consent,
+    Event,
+    Evidence,
+    Information,
+    Involvement,
+    Person,
+    Place,
+)
+from kirok.domain.vocabulary import load_vocabularies
+from kirok.security import passwords
+from kirok.services import catalogue, users
+from kirok.services.context import Settings, initialise
+from kirok.store.repository import ListQuery, RecordStore
+from kirok.web.app import create_app
+
+PASSWORD = "correct horse battery staple"
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+_HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
+
+TORTURE = next(t.id for t in load_vocabularies()["types_of_acts"] if t.label("en") == "Torture")
+ARREST = next(t.id for t in load_vocabularies()["types_of_acts"] if t.label("en") == "Arrest")
+MSS = "L24-MSS"
+DIRECTLY = "01010000000018"
+RELIABLE = "01000000000042"
+WITNESS = "01020000000019"
+HOERYONG = "KP-NHA-HOERYONG"
+
+
+@dataclass
+class Site:
+    client: TestClient
+    store: RecordStore
+    evidence_dir: Path
+    csrf: str
+
+
+def _unescape(text: str) -> str:
+    return (
+        text.replace("&#34;", '"')
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+    )
+
+
+def _sign_in(store: RecordStore, app: Any, role: str) -> tuple[TestClient, str]:
+    client = TestClient(app, follow_redirects=False)
+    token = _CSRF.search(client.get("/login").text)
+    assert token is not None
+    response = client.post(
+        "/login", data={"username": role, "password": PASSWORD, "csrf_token": token.group(1)}
+    )
+    assert response.status_code == 303
+    page = _CSRF.search(client.get("/").text)
+    assert page is not None
+    return client, page.group(1)
+
+
+@pytest.fixture
+def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Site]:
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    monkeypatch.setattr(passwords, "default_hasher", lambda: cheap)
+    settings = Settings(
+        db_url=f"sqlite:///{tmp_path / 'kirok.db'}",
+        keystore=tmp_path / "keys.json",
+        key_file=tmp_path / "kirok.key",
+        evidence_dir=tmp_path / "evidence",
+    )
+    store = initialise(settings)
+    catalogue.load_gazetteer(store, "test")
+    for role in ("documenter", "viewer"):
+        users.add_user(store, role, role, PASSWORD, actor="test")
+    app = create_app(settings, https=False, store=store)
+    client, csrf = _sign_in(store, app, "documenter")
+    try:
+        yield Site(client, store, tmp_path / "evidence", csrf)
+    finally:
+        store.close()
+
+
+def _hidden(html: str) -> list[tuple[str, str]]:
+    return [(name, _unescape(value)) for name, value in _HIDDEN.findall(html)]
+
+
+def _form(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
+    """Form fields for httpx: repeated names keep their order (rows line up by position)."""
+    out: dict[str, list[str]] = {}
+    for name, value in pairs:
+        out.setdefault(name, []).append(value)
+    return out
+
+
+def _step(site: Site, page: str, fields: list[tuple[str, str]], go: str = "next") -> Any:
+    """Post a step as the browser would: its hidden fields plus what was typed on it."""
+    carried = [(n, v) for n, v in _hidden(page) if n != "csrf_token"]
+    data = [("csrf_token", site.csrf), *carried, *fields, ("go", go)]
+    return site.client.post("/intake/step", data=_form(data))
+
+
+def _record_counts(store: RecordStore) -> dict[str, int]:
+    with store.read() as uow:
+        return uow.counts_by_kind()
+
+
+SOURCE = [
+    ("source_name", "김증언"),
+    ("source_connection", WITNESS),
+    ("source_reliability", RELIABLE),
+    ("source_language", "ko"),
+    ("source_date", "2019-06-02"),
+    ("testimony", "회령 보위부 구류장에서 두 사람이 고문당하는 것을 보았다."),
+    ("consent_scope", "internal"),
+    ("consent_scope", "share_un"),
+    ("consent_date", "2019-06-02"),
+    ("family_at_risk", "1"),
+    ("confidentiality", "confidential"),
+]
+EVENT = [
+    ("event_title", "회령 보위부 구류장 고문"),
+    ("event_description", "Two detainees beaten during interrogation"),
+    ("start_date", "2017-03"),
+    ("end_date", "2017-05?"),
+    ("event_place", HOERYONG),
+    ("event_place_km", "5"),
+]
+
+
+def _walk_to_evidence(site: Site) -> str:
+    """Source → event → two victims → one MSS unit → places; returns the evidence step."""
+    page = site.client.get("/intake").text
+    assert 'data-step="source"' in page
+    page = _step(site, page, SOURCE).text
+    assert 'data-step="event"' in page
+    page = _step(site, page, EVENT).text
+    assert 'data-step="victims"' in page
+    first = [
+        ("victim_name", "박철"),
+        ("victim_sex", "01000000000039"),
+        ("victim_birth", "1975"),
+        ("act_type", TORTURE),
+    ]
+    page = _step(site, page, first, go="add_row").text
+    assert page.count('name="victim_name"') == 2  # one more row, the first kept
+    assert 'value="박철"' in page
+    # Rows are posted in order: names, sexes, births and act types line up by position.
+    rows = [
+        ("victim_name", "박철"),
+        ("victim_name", "Ri Yong-su"),
+        ("victim_sex", "01000000000039"),
+        ("victim_sex", ""),
+        ("victim_birth", "1975"),
+        ("victim_birth", ""),
+        ("act_type", TORTURE),
+        ("act_type", ARREST),
+    ]
+    page = _step(site, page, rows).text
+    assert 'data-step="perpetrators"' in page, page
+    perpetrator = [
+        ("perp_name", "회령시 보위부"),
+        ("perp_kind", "unit"),
+        ("perp_type", MSS),
+        ("perp_degree", DIRECTLY),
+        ("perp_victim", "all"),
+    ]
+    page = _step(site, page, perpetrator).text
+    assert 'data-step="places"' in page
+    places = [
+        ("act_place", ""),
+        ("act_place", HOERYONG),
+        ("act_place_km", "0"),
+        ("act_place_km", "0"),
+    ]
+    page = _step(site, page, places).text
+    assert 'data-step="evidence"' in page
+    return page
+
+
+def test_the_wizard_saves_a_whole_interview_in_one_go(site: Site) -> None:
+    page = _walk_to_evidence(site)
+    assert _record_counts(site.store).get("event", 0) == 0  # nothing written before the save
+    content = b"%PDF-1.4 scanned statement of Kim, 2019\n"
+    data = [("csrf_token", site.csrf), *[(n, v) for n, v in _hidden(page) if n != "csrf_token"]]
+    data.append(("evidence_description", "Signed statement"))
+    response = site.client.post(
+        "/intake",
+        data=_form(data),
+        files=[("evidence_file", ("statement.pdf", content, "application/pdf"))],
+    )
+    assert response.status_code == 303, response.text
+    event_id = response.headers["location"].rsplit("/", 1)[1]
+    with site.store.read() as uow:
+        event = uow.get(event_id, "event")
+        acts = [a for a in uow.list(ListQuery(kind="act", refers_to=event_id))]
+        infos = uow.list(ListQuery(kind="information", refers_to=event_id))
+        files = uow.list(ListQuery(kind="evidence", refers_to=event_id))
+        assert isinstance(event, Event) and event.start_date == "2017-03"
+        # The event is "within 5 km of Hoeryong": a place of its own under the gazetteer's.
+        near = uow.get(event.place_id or "", "place")
+        assert isinstance(near, Place)
+        assert near.parent_id == HOERYONG and near.precision_m == 5000.0 and near.lat is None
+        assert sorted(a.act_type for a in acts if isinstance(a, Act)) == sorted([TORTURE, ARREST])
+        by_type = {a.act_type: a for a in acts if isinstance(a, Act)}
+        assert by_type[ARREST].place_id == HOERYONG  # its own, exact place
+        assert by_type[TORTURE].place_id == near.id  # the event's
+        victim = uow.get(by_type[TORTURE].victim_id, "person")
+        assert isinstance(victim, Person) and victim.display_name == "박철"
+        assert victim.birth_date == "1975"
+        (info,) = infos
+        assert isinstance(info, Information) and info.reliability == RELIABLE
+        assert info.testimony is not None and "고문" in info.testimony
+        source = uow.get(info.source_person_id or "", "person")
+        assert isinstance(source, Person) and source.display_name == "김증언"
+        (consent,) = uow.list(ListQuery(kind="consent", refers_to=info.id))
+        assert isinstance(consent, Consent)
+        assert sorted(consent.scopes) == ["internal", "share_un"] and consent.family_at_risk
+        involvements = [
+            i
+            for act in acts
+            for i in uow.list(ListQuery(kind="involvement", refers_to=act.id))
+            if isinstance(i, Involvement)
+        ]
+        assert len(involvements) == 2 and {i.perpetrator_type for i in involvements} == {MSS}
+        unit = uow.get(involvements[0].perpetrator_id, "person")
+        assert isinstance(unit, Person) and unit.display_name == "회령시 보위부"
+        (stored_file,) = files
+        assert isinstance(stored_file, Evidence)
+        assert stored_file.sha256 == hashlib.sha256(content).hexdigest()
+        trail = uow.audit_trail(stored_file.id)
+        levels = {r.confidentiality.value for r in [event, victim, info, source, near]}
+    assert levels == {"confidential"}
+    assert any(entry.get("action") == "evidence_ingest" for entry in trail), trail
+    sealed = (site.evidence_dir / stored_file.sha256[:2] / stored_file.sha256).read_bytes()
+    assert content not in sealed  # the original is stored encrypted
+    # Every record written is audited under the documenter's name.
+    with site.store.read() as uow:
+        created = uow.audit_trail(event_id)
+    assert created and created[0].get("actor") == "documenter"
+    # Found again by a Korean search.
+    found = site.client.get("/search", params={"q": "구류장"}).text
+    assert f"/records/{event_id}" in found
+
+
+def test_each_step_shows_its_problems_next_to_the_field(site: Site) -> None:
+    page = site.client.get("/intake").text
+    bad = [(n, "spring" if n == "source_date" else v) for n, v in SOURCE if n != "source_name"]
+    response = _step(site, page, bad)
+    assert response.status_code == 422
+    html = response.text
+    assert 'data-step="source"' in html
+    assert (
+        'id="f-source_name" name="source_name" value="" maxlength="300" aria-invalid="true"' in html
+    )
+    assert 'id="err-source_name"' in html and 'id="err-source_date"' in html
+    assert 'id="err-testimony"' not in html
+    # What was typed is kept.
+    assert "회령 보위부 구류장에서" in html
+    # With HTMX the wizard alone comes back, as 200 so that HTMX swaps it in.
+    partial = site.client.post(
+        "/intake/step",
+        data=_form([("csrf_token", site.csrf), *bad, ("go", "next")]),
+        headers={"HX-Request": "true"},
+    )
+    assert partial.status_code == 200 and "<html" not in partial.text
+    assert 'id="err-source_name"' in partial.text
+    # An act type from the wrong vocabulary is refused on the victims step.
+    page = _step(site, site.client.get("/intake").text, SOURCE).text
+    page = _step(site, page, EVENT).text
+    wrong = _step(site, page, [("victim_name", "박철"), ("act_type", MSS)])
+    assert wrong.status_code == 422 and 'id="err-act_type-0"' in wrong.text
+
+
+def test_the_save_checks_every_step_again_and_writes_nothing_on_a_problem(site: Site) -> None:
+    page = _walk_to_evidence(site)
+    carried = [(n, v) for n, v in _hidden(page) if n != "csrf_token"]
+    # A value altered in the browser after its step was checked.
+    tampered = [(n, "not-a-term" if n == "act_type" else v) for n, v in carried]
+    response = site.client.post("/intake", data=_form([("csrf_token", site.csrf), *tampered]))
+    assert response.status_code == 422
+    assert 'data-step="victims"' in response.text and 'id="err-act_type-0"' in response.text
+    assert _record_counts(site.store).get("event", 0) == 0
+    # A file already stored as evidence: refused before any record is written.
+    content = b"same bytes"
+    first = site.client.post(
+        "/intake",
+        data=_form([("csrf_token", site.csrf), *carried]),
+        files=[("evidence_file", ("a.jpg", content, "image/jpeg"))],
+    )
+    assert first.status_code == 303
+    before = _record_counts(site.store)
+    again = site.client.post(
+        "/intake",
+        data=_form([("csrf_token", site.csrf), *carried]),
+        files=[("evidence_file", ("b.jpg", content, "image/jpeg"))],
+    )
+    assert again.status_code == 422 and 'id="err-evidence_file"' in again.text
+    assert _record_counts(site.store) == before
+
+
+def test_roles_that_may_not_record_interviews_are_refused(site: Site) -> None:
+    app = site.client.app
+    viewer, token = _sign_in(site.store, app, "viewer")
+    assert viewer.get("/intake").status_code == 403
+    data = [("csrf_token", token), *SOURCE, ("go", "next")]
+    assert viewer.post("/intake/step", data=_form(data)).status_code == 403
+    assert (
+        viewer.post("/intake", data=_form([("csrf_token", token), *SOURCE, *EVENT])).status_code
+        == 403
+    )
+    assert _record_counts(site.store).get("event", 0) == 0
+    # Without the CSRF token the documenter is refused too.
+    assert site.client.post("/intake/step", data=dict(SOURCE)).status_code == 403
