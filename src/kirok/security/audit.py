@@ -246,6 +246,52 @@ def verify(
     return VerifyResult(True, len(entries), None, "", prev_hash)
 
 
+@dataclass(frozen=True)
+class Anchor:
+    """The head of the chain (its seq and hash) written down outside the database.
+
+    An anchor is not signed: any key kirok could sign it with is held by the administrator it
+    guards against. Its strength is where it is kept (printed, mailed to a trustee, held by a
+    second organisation), so it is short enough to read aloud and to copy by hand.
+    """
+
+    seq: int
+    hash: str
+    at: str = ""
+
+    def __post_init__(self) -> None:
+        if self.seq < 0:
+            raise ValueError("an anchor's seq is 0 or more")
+        if not re.fullmatch(r"[0-9a-f]{64}", self.hash):
+            raise ValueError("an anchor's hash is 64 lowercase hex digits")
+
+    def to_json(self) -> str:
+        return json.dumps({"seq": self.seq, "hash": self.hash, "at": self.at}, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> Anchor:
+        """An anchor written by `to_json` (the "at" field is informative only)."""
+        try:
+            data = json.loads(text)
+            return cls(int(data["seq"]), str(data["hash"]).lower(), str(data.get("at", "")))
+        except (ValueError, KeyError, TypeError) as error:
+            raise ValueError(f"not an audit anchor: {error}") from None
+
+
+def read_anchors(text: str) -> dict[int, str]:
+    """Anchors from a file: one JSON object per non-empty line (files may be concatenated)."""
+    out: dict[int, str] = {}
+    for line in text.splitlines():
+        if line.strip():
+            anchor = Anchor.from_json(line)
+            if out.get(anchor.seq, anchor.hash) != anchor.hash:
+                raise ValueError(f"two different anchors for entry {anchor.seq}")
+            out[anchor.seq] = anchor.hash
+    if not out:
+        raise ValueError("the anchor file holds no anchor")
+    return out
+
+
 def check_details(
     entity: str | None, details: Mapping[str, Any], sensitive: Mapping[str, frozenset[str]]
 ) -> None:
