@@ -20,7 +20,7 @@ Time-versioning rules, stated once:
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -32,6 +32,7 @@ __all__ = [
     "DesignationPeriod",
     "InForce",
     "VotePoint",
+    "consecutive_years",
     "designation_timeline",
     "designations_in_force",
     "sanction_in_force",
@@ -95,6 +96,33 @@ def designations_in_force(
             continue
         result.extend(p.designation for p in periods if p.holds_on(on))
     return result
+
+
+def consecutive_years(
+    designations: Iterable[Designation],
+    *,
+    program: str,
+    year: int,
+    holds: Callable[[Designation], bool],
+    country: str | None = None,
+) -> list[Designation]:
+    """The unbroken run of yearly designations under ``program`` that ends in ``year``: one
+    per year, each satisfying ``holds`` (e.g. "ranked Tier 3"), newest first.
+
+    A year with no designation, or whose designations all fail ``holds``, ends the run: "12
+    consecutive years" must not bridge a year the sources do not show.
+    """
+    by_year: dict[int, Designation] = {}
+    for d in designations:
+        if d.program != program or (country is not None and d.country.upper() != country.upper()):
+            continue
+        if holds(d) and (d.year not in by_year or d.version > by_year[d.year].version):
+            by_year[d.year] = d
+    run: list[Designation] = []
+    while year in by_year:
+        run.append(by_year[year])
+        year -= 1
+    return run
 
 
 class InForce(StrEnum):

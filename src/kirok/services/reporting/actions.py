@@ -4,17 +4,23 @@ marked public."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 
 from kirok.domain.records import Designation, Event, Intervention, Resolution, SanctionEntry
-from kirok.domain.tracker import designations_in_force, resolution_year, sanctions_in_force
+from kirok.domain.tracker import (
+    consecutive_years,
+    designations_in_force,
+    resolution_year,
+    sanctions_in_force,
+)
 from kirok.reports.model import Figure, RecordOfActions
 from kirok.services.reporting.queries import LiveQueries, year_span
 from kirok.store.repository import ListQuery
 
 __all__ = [
     "action_events",
+    "consecutive_years_figure",
     "designation_years_figure",
     "designations",
     "in_force_notes",
@@ -49,6 +55,28 @@ def designation_years_figure(
         previous=len({d.year for d in chosen if d.year <= year - 1}),
         query=f"designations, programme {program}, distinct years up to {year}",
         citations=[queries.cite(d, None) for d in chosen],
+    )
+
+
+def consecutive_years_figure(
+    queries: LiveQueries,
+    designations: Sequence[Designation],
+    *,
+    program: str,
+    holds: Callable[[Designation], bool],
+    what: str,
+    label: str,
+    year: int,
+) -> Figure:
+    """How many years in a row, up to ``year``, the tracker shows a designation under
+    ``program`` that ``holds`` (``what`` says which, in words)."""
+    run = consecutive_years(designations, program=program, year=year, holds=holds)
+    return Figure(
+        label=label,
+        value=len(run),
+        previous=len(consecutive_years(designations, program=program, year=year - 1, holds=holds)),
+        query=f"designations, programme {program}, {what}: consecutive years ending in {year}",
+        citations=[queries.cite(d, None) for d in reversed(run)],
     )
 
 

@@ -23,6 +23,19 @@ _DETENTION: Final = "03010200000004"
 _FORCED_LABOUR: Final = "30010201000004"
 _RELIGIOUS_PERSECUTION: Final = "L4-RELIGIOUS-PERSECUTION"
 _REFOULEMENT: Final = "38010100000004"  # includes L4-FORCED-REPATRIATION
+# Civil liberties: the ESF branches of freedom of expression, information, association and
+# assembly, movement and residence, and privacy. Belief and opinion (11...) is counted under
+# religious freedom, through the local term for religious persecution.
+_EXPRESSION: Final = "10000000000004"
+_INFORMATION: Final = "09000000000004"  # includes L4-FOREIGN-MEDIA-PUNISHMENT
+_ASSOCIATION_AND_ASSEMBLY: Final = "12000000000004"
+_MOVEMENT: Final = "05000000000004"  # includes L4-PUNISHED-FOR-LEAVING
+_PRIVACY: Final = "04000000000004"
+# Trafficking: ESF has no trafficking term; slavery (with the local L4-TRAFFICKING under it)
+# and forced marriage are the acts the Trafficking in Persons Report describes for the DPRK's
+# victims abroad. State-sponsored forced labour is counted too, as that report does.
+_SLAVERY: Final = "03010600000004"
+_FORCED_MARRIAGE: Final = "07010200000004"
 
 
 @dataclass(frozen=True)
@@ -74,6 +87,45 @@ ACT_QUERIES: Final = (
         "refugees",
         "Forced repatriations (refoulement) documented",
         (_REFOULEMENT,),
+    ),
+    ActQuery(
+        "expression_and_information",
+        "civil_liberties",
+        "Violations of freedom of expression and information documented (including "
+        "punishment for foreign media)",
+        (_EXPRESSION, _INFORMATION),
+    ),
+    ActQuery(
+        "association_and_assembly",
+        "civil_liberties",
+        "Violations of freedom of association and assembly documented",
+        (_ASSOCIATION_AND_ASSEMBLY,),
+    ),
+    ActQuery(
+        "movement",
+        "civil_liberties",
+        "Violations of freedom of movement and residence documented (including punishment "
+        "for leaving the country)",
+        (_MOVEMENT,),
+    ),
+    ActQuery(
+        "privacy",
+        "civil_liberties",
+        "Violations of privacy documented (searches, surveillance)",
+        (_PRIVACY,),
+    ),
+    ActQuery(
+        "trafficking",
+        "trafficking",
+        "Trafficking in persons, slavery and forced marriage documented",
+        (_SLAVERY, _FORCED_MARRIAGE),
+    ),
+    ActQuery(
+        "state_forced_labour",
+        "trafficking",
+        "Forced labour for the state documented (the same acts as forced labour in detention, "
+        "which the Trafficking in Persons Report counts as trafficking)",
+        (_FORCED_LABOUR,),
     ),
 )
 

@@ -9,19 +9,19 @@ from kirok.services.reporting.queries import LOWER_BOUND_NOTE, LiveQueries
 __all__ = ["disappearance", "deprivation_of_life", "torture"]
 
 
-def _from_acts(queries: LiveQueries, key: str, year: int, *, lower_bound_note: bool) -> Section:
-    notes = [LOWER_BOUND_NOTE] if queries.public and lower_bound_note else []
+def _from_acts(queries: LiveQueries, key: str, year: int) -> Section:
+    notes = [LOWER_BOUND_NOTE] if queries.public else []
     return Section(key=key, figures=queries.section_figures(key, year), notes=notes)
 
 
 def deprivation_of_life(queries: LiveQueries, year: int) -> Section:
     """Executions and deaths in custody."""
-    return _from_acts(queries, "deprivation_of_life", year, lower_bound_note=True)
+    return _from_acts(queries, "deprivation_of_life", year)
 
 
 def disappearance(queries: LiveQueries, year: int) -> Section:
-    return _from_acts(queries, "disappearance", year, lower_bound_note=False)
+    return _from_acts(queries, "disappearance", year)
 
 
 def torture(queries: LiveQueries, year: int) -> Section:
-    return _from_acts(queries, "torture", year, lower_bound_note=True)
+    return _from_acts(queries, "torture", year)
