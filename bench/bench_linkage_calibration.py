@@ -1,9 +1,10 @@
 """Threshold calibration: cluster precision / recall / F1 of kirok's linkage by threshold.
 
 For each data set the model is trained and every blocked pair scored once; the pairs are then
-clustered (``kirok.linkage.decisions.cluster``, strongest links first, as ``kirok link`` does)
-at each threshold, and precision / recall / F1 are counted on the pairs *implied by the
-clusters* (every two records in one cluster), against the truth. This is what downstream
+clustered (``kirok.linkage.decisions.cluster``, strongest links first, a pair scored below the
+review floor vetoing chains, as ``kirok link`` does) at each threshold, and precision / recall /
+F1 are counted on the pairs *implied by the clusters* (every two records in one cluster),
+against the truth. This is what downstream
 counts and estimates see: a chain A–B–C links A and C too.
 
 Data sets: the Korean synthetic NGO lists of ``kirok.demo.synthetic`` for two seeds (so the
@@ -25,6 +26,7 @@ from itertools import combinations
 import pandas as pd
 
 from kirok.linkage.decisions import cluster, pair_key
+from kirok.linkage.defaults import DEFAULT_REVIEW_FLOOR
 
 THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99)
 FLOORS = (0.1, 0.2, 0.3, 0.5)
@@ -92,7 +94,8 @@ def prf(linked: set[tuple[str, str]], truth: set[tuple[str, str]]) -> tuple[floa
 def calibrate(name: str, frames: list[pd.DataFrame], truth: set[tuple[str, str]]) -> None:
     from kirok.linkage.pipeline import score
 
-    scored, _, trained, _ = score(frames, keep_above=min(FLOORS), train=True)
+    everything, _, trained, _ = score(frames, keep_above=0.0, train=True)
+    scored = [s for s in everything if s.match_probability >= min(FLOORS)]
     ids = [str(r) for f in frames for r in f["record_id"]]
     link = len(frames) > 1
     print(f"\n{name}: {len(ids)} records, {len(truth)} true pairs, {len(scored)} scored pairs "
@@ -102,7 +105,8 @@ def calibrate(name: str, frames: list[pd.DataFrame], truth: set[tuple[str, str]]
     print(f"{'t':>5} {'precision':>9} {'recall':>7} {'F1':>7} {'false':>6} {'missed':>6}  "
           + "  ".join(f"{'[' + str(f) + ', t)':>18}" for f in FLOORS))  # fmt: skip
     for t in THRESHOLDS:
-        result = cluster(ids, scored, threshold=t, review_floor=min(t, min(FLOORS)))
+        result = cluster(ids, everything, threshold=t, review_floor=min(t, min(FLOORS)),
+                         veto_below=DEFAULT_REVIEW_FLOOR)  # fmt: skip
         linked = cluster_pairs(result.clusters, link)
         p, r, f1 = prf(linked, truth)
         missed = truth - linked

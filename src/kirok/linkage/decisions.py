@@ -9,6 +9,10 @@ Rules, in order:
 3. Model edges at or above the threshold join clusters, strongest first, so a weak chain cannot
    pre-empt a strong link.
 4. ``unsure`` changes nothing; the pair stays in the review queue.
+5. With ``veto_below``, a compared pair the model scores below it is the model's own
+   cannot-link: no chain of model edges joins its two records (a person's ``same`` still can).
+   Two records that share a strong link each with a third but were compared and found unlike
+   stay apart, so clusters are not built from chains of near-misses.
 
 If people's decisions contradict each other (A same B, B same C, A different C) the ``same``
 decisions win and the contradiction is reported in :attr:`Clustering.conflicts` for a reviewer.
@@ -91,6 +95,7 @@ def cluster(
     *,
     threshold: float = DEFAULT_THRESHOLD,
     review_floor: float = DEFAULT_REVIEW_FLOOR,
+    veto_below: float | None = None,
 ) -> Clustering:
     """Cluster records from scored pairs, honouring decisions (see the module docstring)."""
     if not 0.0 < review_floor <= threshold <= 1.0:
@@ -117,6 +122,16 @@ def cluster(
         cannot.setdefault(rb, set()).add(ra)
 
     scored = sorted(pairs, key=lambda p: (-p.match_probability, p.key))
+    if veto_below is not None:
+        for p in scored:
+            if p.match_probability >= veto_below or p.key in decided:
+                continue
+            if p.id_l not in known or p.id_r not in known:
+                continue
+            ra, rb = uf.find(p.id_l), uf.find(p.id_r)
+            if ra != rb:
+                cannot.setdefault(ra, set()).add(rb)
+                cannot.setdefault(rb, set()).add(ra)
     merged = 0
     review: list[ScoredPair] = []
     for p in scored:

@@ -63,7 +63,7 @@ def to_spark_frame(spark: Any, frame: pd.DataFrame) -> Any:
 
     fields = []
     for name in frame.columns:
-        if name in ("name_keys", "name_prefixes"):
+        if name in ("name_keys", "name_prefixes", "given_keys"):
             kind: Any = T.ArrayType(T.StringType())
         elif name == "birth_year":
             kind = T.LongType()

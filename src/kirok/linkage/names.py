@@ -224,7 +224,8 @@ def split_name(full: str) -> tuple[str, str]:
     tokens = s.split(" ")
     if len(tokens) == 1:
         return "", s
-    caps = [t for t in tokens if len(t) > 1 and t.isupper()]
+    # an initial ("S.") is not a capitalised family name: Yi S. is Yi, initial S.
+    caps = [t for t in tokens if sum(c.isalpha() for c in t) > 1 and t.isupper()]
     if len(caps) == 1 and len(caps) < len(tokens):
         rest = [t for t in tokens if t is not caps[0]]
         return caps[0], " ".join(rest)

@@ -66,31 +66,78 @@ def _sampled_pairs(n: int) -> float:
     return float(min(2_000_000, max(n * (n - 1) // 2, 1)))
 
 
-def _train(linker: Any, n: int, has_full_dates: bool) -> None:
+def _deterministic_rule(has_full_dates: bool) -> tuple[str, ...]:
+    """Columns of the near-certain rule λ is estimated from."""
+    return ("surname_cls", "given_k", "birth_full" if has_full_dates else "birth_year")
+
+
+# Levels of each comparison at which the deterministic rule's column agrees exactly.
+_RULE_LEVELS = {
+    "surname_cls": ("surname", ("as written", "same surname class")),
+    "given_k": ("given", ("as written", "same given-name key")),
+    "birth_year": ("birth", ("same date", "same year")),
+    "birth_full": ("birth", ("same date",)),
+}
+
+
+def rule_recall(model: Settings, columns: Sequence[str], coverage: float) -> float:
+    """Share of true pairs a rule requiring equal ``columns`` keeps, from the trained m values.
+
+    A true pair passes when both records have the columns (``coverage``) and each column
+    agrees, whose probability among true pairs is the m of the levels at which it does. The
+    fixed recall Splink's examples use (0.7) overstates it when birth years are often missing
+    or a year off, and λ — and with it every match probability — comes out too low.
+    """
+    recall = coverage
+    for column in columns:
+        comparison, labels = _RULE_LEVELS[column]
+        for comp in model["comparisons"]:
+            if comp["output_column_name"] != comparison:
+                continue
+            m = sum(
+                float(lv.get("m_probability") or 0.0)
+                for lv in comp["comparison_levels"]
+                if lv.get("label_for_charts") in labels
+            )
+            recall *= min(max(m, 0.0), 1.0)
+    return min(max(recall, 0.05), 1.0)
+
+
+def _coverage(prepared: Sequence[pd.DataFrame], columns: Sequence[str]) -> float:
+    """Probability that both records of a random pair have every column of a rule."""
+    shares = [float(p[list(columns)].notna().all(axis=1).mean()) for p in prepared if len(p)]
+    if not shares:
+        return 0.0
+    if len(shares) == 1:
+        return shares[0] ** 2
+    return shares[0] * shares[1]
+
+
+def _train(linker: Any, n: int, rule: Sequence[str], coverage: float) -> None:
     from splink import block_on
 
     max_pairs = _sampled_pairs(n)
-    try:
-        # near-certain rule; it misses names written with typos or without a full birth date,
-        # hence recall 0.7
-        linker.training.estimate_probability_two_random_records_match(
-            [block_on("surname_cls", "given_k", "birth_full" if has_full_dates else "birth_year")],
-            recall=0.7,
-        )
-    except Exception as error:  # noqa: BLE001 - keep the prior λ when the data cannot estimate it
-        log.warning("kept the prior probability that two records match: %s", error)
+    has_full_dates = "birth_full" in rule
     linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=42)
     sessions = [
         block_on("surname_cls", "given_k"),
         block_on("birth_full") if has_full_dates else block_on("birth_year", "sex_norm"),
     ]
-    for rule in sessions:
+    for session in sessions:
         try:
             linker.training.estimate_parameters_using_expectation_maximisation(
-                rule, max_pairs=2_000_000.0
+                session, max_pairs=2_000_000.0
             )
         except Exception as error:  # noqa: BLE001 - a comparison keeps its priors if EM cannot run
             log.warning("an EM session could not run, its comparisons keep their priors: %s", error)
+    # λ last: the share of true pairs the near-certain rule keeps comes from the trained m values
+    recall = rule_recall(linker.misc.save_model_to_json(), rule, coverage)
+    try:
+        linker.training.estimate_probability_two_random_records_match(
+            [block_on(*rule)], recall=recall
+        )
+    except Exception as error:  # noqa: BLE001 - keep the prior λ when the data cannot estimate it
+        log.warning("kept the prior probability that two records match: %s", error)
 
 
 def _labels(settings: Settings) -> dict[str, dict[int, str]]:
@@ -196,7 +243,8 @@ def predict_frame(
         t1 = time.perf_counter()
         progress("training the model")
         full_dates = sum(int(p["birth_full"].notna().sum()) for p in prepared)
-        _train(linker, n, has_full_dates=full_dates >= 0.3 * n)
+        rule = _deterministic_rule(has_full_dates=full_dates >= 0.3 * n)
+        _train(linker, n, rule, _coverage(prepared, rule))
         # rebuild the linker on the trained model with rare-level probabilities floored
         floored = floor_probabilities(linker.misc.save_model_to_json(), _sampled_pairs(n))
         linker = Linker(
@@ -244,12 +292,12 @@ def link_records(
     ``decisions`` maps (record_id, record_id) to ``same``, ``different`` or ``unsure`` and is
     honoured exactly as :func:`kirok.linkage.decisions.cluster` describes.
     """
-    pairs, trained_model, trained, timings = score(
+    scored, trained_model, trained, timings = score(
         [records],
         engine=engine,
         model=model,
         train=train,
-        keep_above=review_floor,
+        keep_above=0.0,  # the pairs below the review floor veto chains (see cluster)
         extra_columns=extra_columns,
         spark=spark,
         small_input=small_input,
@@ -258,6 +306,14 @@ def link_records(
     t = time.perf_counter()
     progress("clustering")
     ids = [str(v).strip() for v in records["record_id"].tolist()]
-    clustering = cluster(ids, pairs, decisions, threshold=threshold, review_floor=review_floor)
+    clustering = cluster(
+        ids,
+        scored,
+        decisions,
+        threshold=threshold,
+        review_floor=review_floor,
+        veto_below=review_floor,
+    )
+    pairs = [p for p in scored if p.match_probability >= review_floor]
     timings["cluster"] = time.perf_counter() - t
     return LinkageResult(clustering, pairs, trained_model, trained, len(ids), timings)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from functools import cache
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -24,6 +25,9 @@ from kirok.linkage.names import (
     surname_class,
 )
 from kirok.linkage.romanize import ascii_fold, romanize
+
+if TYPE_CHECKING:
+    from kirok.domain.gazetteer import Gazetteer
 
 CONTRACT_COLUMNS = (
     "record_id",
@@ -44,12 +48,17 @@ MODEL_COLUMNS = (
     "sur_key",
     "given_raw",
     "given_k",
+    "given_rev",
+    "given_keys",
+    "given_head",
+    "given_tail",
     "name_keys",
     "name_prefixes",
     "birth_year",
     "birth_full",
     "sex_norm",
     "place_key",
+    "place_region",
 )
 _DATE = re.compile(r"^\s*(\d{4})(?:-?(\d{2})(?:-?(\d{2}))?)?\s*$")
 _SEX = {
@@ -109,7 +118,9 @@ def name_keys(family: str, given: str, aliases: Iterable[str], full: str = "") -
     sur = surname_class(family)
     keys = {f"{sur}:{given_key(given)}"} if family and given else set()
     for r_family, r_given in _readings(full):
-        keys.add(f"{surname_class(r_family)}:{given_key(r_given)}")
+        r_sur, r_key = surname_class(r_family), given_key(r_given)
+        if r_sur and r_key:
+            keys.add(f"{r_sur}:{r_key}")
     if family and given and not has_hangul(given):
         keys.add(f"{surname_class(given)}:{given_key(family)}")  # written in the wrong order
     for alias in aliases:
@@ -132,44 +143,138 @@ def parse_birth(value: str) -> tuple[int | None, str | None]:
 
 
 @cache
-def _gazetteer_id(text: str) -> str | None:
-    """The gazetteer id of a place name, trying the whole text, then its parts.
-
-    "함경북도 청진시" and "Chongjin, North Hamgyong" both resolve through their city part; a
-    settlement beats a facility of the same name (청진 is a city and camp 25).
-    """
+def _gazetteer() -> Gazetteer | None:
     try:
         from kirok.domain.gazetteer import load_gazetteer
 
-        gazetteer = load_gazetteer()
+        return load_gazetteer()
     except (ImportError, OSError, ValueError):  # the linkage still works without it
         return None
-    parts = [text]
-    for chunk in re.split(r"[,/;()]", text):
-        parts.append(chunk.strip())
-        parts.extend(reversed(chunk.split()))
-    for part in parts:
-        if not part:
-            continue
-        found = gazetteer.find(part)
+
+
+@cache
+def _lookup_place(text: str) -> tuple[str, str] | None:
+    """(gazetteer id, kind) of one place name; a settlement beats a facility of the same name
+    (청진 is a city and camp 25)."""
+    gazetteer = _gazetteer()
+    if gazetteer is None or not text:
+        return None
+    found = gazetteer.find(text)
+    if not found:
+        return None
+    towns = [p for p in found if p.kind != "facility"]
+    best = (towns or found)[0]
+    return str(best.id), str(best.kind)
+
+
+_REGION_KINDS = frozenset({"province", "special_city", "country"})
+
+
+def _place_parts(text: str) -> tuple[str, list[str]]:
+    """The settlement part of a place as written and the parts that may name its province.
+
+    "함경북도 청진시" and "Chongjin, North Hamgyong" both give the city part first: Hangul
+    writes the province first, a comma-separated Latin place writes it last.
+    """
+    chunks = [c.strip() for c in re.split(r"[,/;()]", text) if c.strip()]
+    if len(chunks) > 1:
+        return chunks[0], chunks[1:]
+    words = text.split()
+    if has_hangul(text) and len(words) > 1:
+        return words[-1], [" ".join(words[:-1])]
+    return text, []
+
+
+@cache
+def place_keys(text: str) -> tuple[str | None, str | None]:
+    """(place key, region key) of a place name.
+
+    The place key is the gazetteer id of the settlement when the gazetteer knows it, else a
+    key of its name invariant to script and romanization (``~`` first): 단천시, Dancheon-si and
+    Tanchon all give ``~tancon``. A place given only as a province keys as that province. The
+    region key is the province's gazetteer id (``KP-NHA``) when it is known, so that a city
+    and its province, or two spellings of one province's towns, can be compared.
+    """
+    text = " ".join(text.split())
+    if not text:
+        return None, None
+    whole = _lookup_place(text)
+    if whole and whole[1] != "facility":
+        return whole[0], _region_of(whole[0])
+    settlement, others = _place_parts(text)
+    region = None
+    for part in others:
+        found = _lookup_place(part) or _lookup_place(normalise_place_name(part) or part)
         if found:
-            towns = [p for p in found if p.kind != "facility"]
-            return str((towns or found)[0].id)
-    return None
+            region = _region_of(found[0])
+            break
+    found = _lookup_place(settlement)
+    if not found:
+        normal = normalise_place_name(settlement)
+        found = _lookup_place(normal) if normal else None
+    if found and (found[1] not in _REGION_KINDS or not others):
+        return found[0], _region_of(found[0])
+    normal = normalise_place_name(settlement) or settlement  # drops "City", "-gun", 시, 군 …
+    if has_hangul(normal):
+        normal = romanize(north_to_south(normal), "rr")
+    key = latin_key(normal)
+    return ("~" + key if key else None), region
+
+
+def _region_of(place_id: str) -> str:
+    """The province part of a gazetteer id: KP-NHA-CHONGJIN → KP-NHA."""
+    parts = place_id.split("-")
+    return "-".join(parts[:2]) if len(parts) > 2 else place_id
 
 
 def place_key(text: str) -> str | None:
     """A gazetteer id for a place name, else a key invariant to script and romanization."""
-    if not text:
-        return None
-    found = _gazetteer_id(text)
-    if found:
-        return found
-    text = normalise_place_name(text) or text  # drops "City", "-gun", 시, 군 …
+    return place_keys(text)[0]
+
+
+def _pieces(text: str) -> list[str]:
+    """The syllables of a given name as written: Hangul syllables, or the hyphen- or
+    space-separated pieces of a romanized name (one piece when they are joined)."""
     if has_hangul(text):
-        text = romanize(north_to_south(text), "rr")
-    key = latin_key(text)
-    return "~" + key if key else None
+        return [c for c in north_to_south(text) if not c.isspace() and c != "-"]
+    return [p for p in re.split(r"[\s\-]+", text) if p]
+
+
+def reversed_given_key(text: str) -> str | None:
+    """Key of the given name with its syllables in the other order (단희 for 희단; Tan-yŏng for
+    Yŏng-tan), the commonest transcription slip after a typo; None for one syllable."""
+    pieces = _pieces(text)
+    if len(pieces) != 2:
+        return None
+    key = given_key("".join(reversed(pieces)))
+    return key or None
+
+
+def _given_key(given: str) -> str:
+    """:func:`given_key`, keeping an initial ("H.", whose letter the key drops) as its letter."""
+    if not given:
+        return ""
+    key = given_key(given)
+    if key or has_hangul(given):
+        return key
+    letters = re.sub(r"[^a-z]", "", ascii_fold(given).lower())
+    return letters[:1] if len(letters) == 1 else key
+
+
+def _given_keys(key: str, given: str, full_only: str) -> list[str]:
+    """Every key the given name may have: as written, its syllables transposed, and — for a name
+    given only as a whole (정웅, Sim Ryeon) — the whole name read as a given name without a
+    family name."""
+    keys = {key} if key else set()
+    if given:
+        rev = reversed_given_key(given)
+        if rev:
+            keys.add(rev)
+    if full_only and "," not in full_only:
+        whole = given_key(full_only)
+        if len(whole) >= 3:
+            keys.add(whole)
+    return sorted(keys)
 
 
 def prepare(records: pd.DataFrame, extra_columns: Sequence[str] = ()) -> pd.DataFrame:
@@ -207,10 +312,12 @@ def prepare(records: pd.DataFrame, extra_columns: Sequence[str] = ()) -> pd.Data
         alias_list = [a.strip() for a in aliases.split(";") if a.strip()]
         year, full_date = parse_birth(birth)
         sur_cls = surname_class(family) if family else ""
-        giv_k = given_key(given) if given else ""
+        giv_k = _given_key(given)
         sur_latin = romanize(north_to_south(family), "rr") if has_hangul(family) else family
         sur_k = latin_key(sur_latin)
         prefixes = sorted({k[:2] for k in (sur_k, giv_k) if k})
+        p_key, p_region = place_keys(place)
+        long_key = giv_k if len(giv_k) >= 4 else ""
         rows.append(
             {
                 "unique_id": rid,
@@ -219,12 +326,17 @@ def prepare(records: pd.DataFrame, extra_columns: Sequence[str] = ()) -> pd.Data
                 "sur_key": _none_if_empty(sur_k),
                 "given_raw": _raw(given),
                 "given_k": _none_if_empty(giv_k),
+                "given_rev": reversed_given_key(given) if given else None,
+                "given_keys": _given_keys(giv_k, given, "" if (fam or giv) else full),
+                "given_head": _none_if_empty(long_key[:3]),
+                "given_tail": _none_if_empty(long_key[-3:]),
                 "name_keys": name_keys(family, given, alias_list, "" if (fam or giv) else full),
                 "name_prefixes": prefixes,
                 "birth_year": year,
                 "birth_full": full_date,
                 "sex_norm": _SEX.get(sex.lower()),
-                "place_key": place_key(place),
+                "place_key": p_key,
+                "place_region": p_region,
             }
         )
     out = pd.DataFrame(rows, columns=list(MODEL_COLUMNS))
