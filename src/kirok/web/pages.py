@@ -169,7 +169,12 @@ def build_routers() -> list[APIRouter]:
         return render(request, name, {"q": q, "rows": rows, "searched": bool(q.strip())}, user=user)
 
     @protected.get("/records/{record_id}", response_class=HTMLResponse, name="record_page")
-    def record_page(request: Request, user: PageUser, record_id: str) -> Response:
+    def record_page(
+        request: Request,
+        user: PageUser,
+        record_id: str,
+        files_failed: Annotated[int, Query(ge=0, le=100)] = 0,
+    ) -> Response:
         store = store_of(request)
         record = records_api.get_record(store, user, None, record_id)
         document = records_api.redacted(store, user, record)
@@ -189,6 +194,8 @@ def build_routers() -> list[APIRouter]:
                 "fields": fields,
                 "hidden": set(document.get("_redacted", [])),
                 "term_field": record.term_field,
+                "refs": set(type(record).references),
+                "files_failed": files_failed,
                 "versions": versions,
             },
             user=user,
