@@ -76,6 +76,9 @@ class Converter:
         self.shapes = {
             name: field_shape(info.annotation) for name, info in self.model.model_fields.items()
         }
+        # A column of labels repeats a handful of values; resolving one folds every label of
+        # the vocabulary, so each distinct (vocabulary, cell) is resolved once per file.
+        self._terms: dict[tuple[str, str], str] = {}
 
     def check_headers(self, headers: Iterable[str]) -> list[InputProblem]:
         present = set(headers)
@@ -207,8 +210,14 @@ class Converter:
         return [part for part in parts if part]
 
     def _term(self, vocab_name: str, text: str) -> str:
+        key = (vocab_name, text.strip())
+        term = self._terms.get(key)
+        if term is None:
+            term = self._terms[key] = self._resolve_term(*key)
+        return term
+
+    def _resolve_term(self, vocab_name: str, text: str) -> str:
         vocab = self.vocabularies[vocab_name]
-        text = text.strip()
         if text in vocab:
             return text
         wanted = fold(text)

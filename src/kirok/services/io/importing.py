@@ -12,9 +12,11 @@ nothing.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -148,6 +150,21 @@ def import_file(
     progress: Progress | None = None,
 ) -> ImportReport:
     """Import ``path``; raises ``ImportRefused`` (nothing written) if any row has a problem."""
+    with _cyclic_gc_paused():
+        return _import_file(store, path, mapping, actor, source, dry_run, batch, resume, progress)
+
+
+def _import_file(
+    store: RecordStore,
+    path: Path,
+    mapping: Mapping,
+    actor: str,
+    source: str | None,
+    dry_run: bool,
+    batch: int | None,
+    resume: bool,
+    progress: Progress | None,
+) -> ImportReport:
     report = ImportReport(file=path.name, kind=mapping.kind, dry_run=dry_run)
     rows, problems = check_file(store, path, mapping, source)
     rows = _targets_first(rows)
@@ -179,6 +196,26 @@ def import_file(
         if progress is not None:
             progress(done, len(rows))
     return report
+
+
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Python's cycle collector off for the length of an import, one full collection after.
+
+    An import holds every row's record in memory before it writes (nothing is written unless
+    every row is good), and CPython runs a collection of its oldest generation each time the
+    number of live objects has grown by a quarter: with 100,000 records that walks millions of
+    objects again and again, about a fifth of the import's CPU time (bench/README.md). Records
+    form no reference cycles, so nothing accumulates while the collector waits.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+            gc.collect()
 
 
 def _write_chunk(
