@@ -111,3 +111,75 @@ def test_rotation_rewraps_every_key_and_keeps_search(db_url: str, tmp_path: Path
         ],
     )
     assert verified.exit_code == 0, verified.output
+
+
+def _pseudonym(settings: Settings, record_id: str) -> str:
+    with open_store(settings) as store:
+        keyring = store.sealer.keyring  # type: ignore[attr-defined]
+        return str(keyring.pseudonym("person", record_id))
+
+
+def _rotate(settings: Settings) -> None:
+    result = runner.invoke(
+        app,
+        [
+            "keys",
+            "rotate",
+            "--db",
+            settings.db_url,
+            "--keystore",
+            str(settings.keystore),
+            "--key-file",
+            str(settings.key_file),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+
+
+def test_pseudonyms_survive_rotations_and_restores_and_differ_between_databases(
+    tmp_path: Path,
+) -> None:
+    settings = _settings(f"sqlite:///{tmp_path / 'k.db'}", tmp_path)
+    person_id, _ = _seed(settings)
+    before = _pseudonym(settings, person_id)
+    assert before.startswith("P-")
+    first_key = KeyStore.load(settings.keystore).current_key_id
+    _rotate(settings)
+    _rotate(settings)
+    assert KeyStore.load(settings.keystore).current_key_id != first_key
+    assert _pseudonym(settings, person_id) == before
+
+    # The key store is lost; two shares of the current master key and the database rebuild it.
+    shares = keys.backup(settings, "admin", shares=3, threshold=2)
+    folder = tmp_path / "restored"
+    folder.mkdir()
+    new_key = folder / "new.key"
+    restored = Settings(db_url=settings.db_url, keystore=folder / "keys.json", key_file=new_key)
+    outcome = runner.invoke(
+        app,
+        [
+            "keys",
+            "restore",
+            shares[0],
+            shares[2],
+            "--keystore",
+            str(restored.keystore),
+            "--key-file",
+            str(new_key),
+            "--db",
+            settings.db_url,
+        ],
+    )
+    assert outcome.exit_code == 0, outcome.output
+    assert _pseudonym(restored, person_id) == before
+    # Without the database, the restored key store cannot know the pseudonym key.
+    bare = folder / "bare.json"
+    keys.restore(shares[:2], KeyFile(new_key), bare)
+    assert KeyStore.load(bare).unlock(KeyFile(new_key)).pseudonym("person", person_id) != before
+
+    # Another database (its own key store) gives the same record id another pseudonym.
+    other_folder = tmp_path / "other"
+    other_folder.mkdir()
+    other = _settings(f"sqlite:///{other_folder / 'k.db'}", other_folder)
+    initialise(other).close()
+    assert _pseudonym(other, person_id) != before

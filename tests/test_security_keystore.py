@@ -1,6 +1,7 @@
 import base64
 import json
 import stat
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from kirok.security.errors import (
     WeakPassphrase,
     WrongPassphrase,
 )
-from kirok.security.keys import MasterKey
+from kirok.security.keys import PSEUDONYM_PURPOSE, MasterKey, wrapped_key_id
 from kirok.security.keystore import (
     Argon2Params,
     KeyFile,
@@ -204,3 +205,40 @@ def test_unreadable_paths_are_key_store_errors(tmp_path: Path) -> None:
         KeyStore.load(tmp_path)  # a directory
     with pytest.raises(KeyStoreError, match="cannot read the key file"):
         read_key_file(tmp_path)
+
+
+def test_the_pseudonym_key_outlives_rotation_and_secret_changes(tmp_path: Path) -> None:
+    store, first = KeyStore.create(PASS, kdf=FAST)
+    before = store.unlock(PASS).pseudonym("person", "p1")
+    assert before == first.pseudonym("person", "p1")
+    second = MasterKey.generate()
+    rotated = store.with_new_current(PASS, second)
+    assert rotated.pseudonym_key is not None
+    assert wrapped_key_id(rotated.pseudonym_key) == second.key_id  # re-wrapped, not replaced
+    # A retired key that still wraps the pseudonym key cannot be dropped.
+    stale = replace(
+        rotated,
+        pseudonym_key=first.wrap(first.pseudonyms.secret_bytes(), purpose=PSEUDONYM_PURPOSE),
+    )
+    with pytest.raises(KeyStoreError, match="wraps the pseudonym key"):
+        stale.without_key(first.key_id)
+    done = KeyStore.from_json(rotated.without_key(first.key_id).to_json())
+    assert done.unlock(PASS).pseudonym("person", "p1") == before
+    assert second.pseudonym("person", "p1") != before  # not the new master key's own
+    new_pass = Passphrase("a different long passphrase")
+    changed = done.with_secret(PASS, new_pass, kdf=FAST)
+    assert changed.unlock(new_pass).pseudonym("person", "p1") == before
+    # A restore that is handed the pseudonym key keeps it too.
+    restored, _ = KeyStore.create(PASS, second, kdf=FAST, pseudonyms=done.unlock(PASS).pseudonyms)
+    assert restored.unlock(PASS).pseudonym("person", "p1") == before
+
+
+def test_an_altered_pseudonym_key_is_a_key_store_error() -> None:
+    store, _ = KeyStore.create(PASS, kdf=FAST)
+    rotated = store.with_new_current(PASS, MasterKey.generate())
+    doc = json.loads(rotated.to_json())
+    raw = bytearray(base64.b64decode(doc["pseudonym_key"]))
+    raw[-1] ^= 1
+    doc["pseudonym_key"] = base64.b64encode(bytes(raw)).decode()
+    with pytest.raises(KeyStoreError, match="pseudonym key"):
+        KeyStore.from_json(json.dumps(doc)).unlock(PASS)

@@ -64,6 +64,14 @@ def restore(
     passphrase_env: Annotated[
         str, typer.Option(help="Variable holding the new passphrase.")
     ] = "KIROK_PASSPHRASE",
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="The database the key seals: keeps its pseudonyms as they were, even after "
+            "key rotations.",
+        ),
+    ] = None,
 ) -> None:
     """Rebuild the master key from shares into a new key store."""
     texts = [
@@ -79,7 +87,7 @@ def restore(
                 "new passphrase", hide_input=True, confirmation_prompt=True
             )
             secret = Passphrase(passphrase)
-        master = keys.restore(texts, secret, keystore)
+        master = keys.restore(texts, secret, keystore, db)
     console.print(
         f"[green]master key restored[/green] into {keystore}: fingerprint {master.fingerprint}"
     )

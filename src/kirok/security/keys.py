@@ -12,6 +12,10 @@ Wrapped data-key format (version 1, 69 bytes)::
 The version byte and key id are authenticated as associated data. The key id lets a store tell,
 without decrypting, which master key wrapped a row; that is what makes rotation resumable and
 lets a `Keyring` hold the old and new key while rows are being re-wrapped.
+
+Pseudonyms come from a `PseudonymKey`, not from the master key itself, so that rotating the
+master key does not change the pseudonyms analysts have written down: the key store keeps the
+pseudonym key wrapped under the current master key and re-wraps it on rotation.
 """
 
 from __future__ import annotations
@@ -56,7 +60,7 @@ def normalise_for_index(value: str) -> str:
 class MasterKey:
     """A 32-byte master key. Holds the key material; never prints it."""
 
-    __slots__ = ("_key", "_aead", "_key_id", "_macs")
+    __slots__ = ("_key", "_aead", "_key_id", "_macs", "_pseudonyms")
 
     def __init__(self, key: bytes) -> None:
         if not isinstance(key, bytes) or len(key) != KEY_BYTES:
@@ -67,6 +71,7 @@ class MasterKey:
         # HMAC states keyed with each purpose's subkey: HKDF per call would cost ~60 µs, and
         # the store computes a blind index for every name and every search gram.
         self._macs: dict[str, hmac.HMAC] = {}
+        self._pseudonyms: PseudonymKey | None = None
 
     @classmethod
     def generate(cls) -> MasterKey:
@@ -137,28 +142,32 @@ class MasterKey:
         data = normalise_for_index(value).encode("utf-8")
         return self._mac(f"blind-index/{field}", data)[:16].hex()
 
-    def pseudonym(self, entity_kind: str, record_id: str) -> str:
-        """A stable pseudonym for a record, e.g. ``P-7F3A9C21B4E0`` for a person.
+    @property
+    def pseudonyms(self) -> PseudonymKey:
+        """The pseudonym key a key store created with this master key starts with."""
+        if self._pseudonyms is None:
+            self._pseudonyms = PseudonymKey(self.subkey("pseudonym-root"))
+        return self._pseudonyms
 
-        HMAC of the record id under a pseudonym subkey: stable for the life of this master key,
-        unlinkable to the id without the key. 48 bits, so two of 100,000 people share one with
-        probability below 2 %; the prefix names the entity kind.
-        """
-        digest = self._mac(f"pseudonym/{entity_kind}", record_id.encode("utf-8"))
-        prefix = _PSEUDONYM_PREFIX.get(entity_kind, entity_kind[:1].upper() or "X")
-        return f"{prefix}-{digest[:6].hex().upper()}"
+    def pseudonym(self, entity_kind: str, record_id: str) -> str:
+        """`self.pseudonyms.pseudonym(...)`: a key ring keeps these across rotations."""
+        return self.pseudonyms.pseudonym(entity_kind, record_id)
 
     # -- wrapping ---------------------------------------------------------------------------
 
-    def wrap(self, dek: bytes) -> bytes:
-        """Encrypt a 32-byte data key under this master key (format in the module docstring)."""
+    def wrap(self, dek: bytes, *, purpose: bytes = b"") -> bytes:
+        """Encrypt a 32-byte data key under this master key (format in the module docstring).
+
+        `purpose` (authenticated, not stored) keeps keys of different uses apart: a key wrapped
+        for one purpose does not unwrap as another.
+        """
         if len(dek) != KEY_BYTES:
             raise ValueError(f"a data key is exactly {KEY_BYTES} bytes")
         header = bytes([WRAP_VERSION]) + self._key_id
         nonce = os.urandom(NONCE_BYTES)
-        return header + nonce + self._aead.encrypt(nonce, dek, _WRAP_AAD + header)
+        return header + nonce + self._aead.encrypt(nonce, dek, _WRAP_AAD + purpose + header)
 
-    def unwrap(self, wrapped: bytes) -> bytes:
+    def unwrap(self, wrapped: bytes, *, purpose: bytes = b"") -> bytes:
         """Decrypt a wrapped data key; `MissingKey` if another master key wrapped it."""
         key_id = wrapped_key_id(wrapped)
         if key_id != self.key_id:
@@ -169,10 +178,69 @@ class MasterKey:
         nonce = wrapped[_WRAP_HEADER : _WRAP_HEADER + NONCE_BYTES]
         try:
             return self._aead.decrypt(
-                nonce, wrapped[_WRAP_HEADER + NONCE_BYTES :], _WRAP_AAD + header
+                nonce, wrapped[_WRAP_HEADER + NONCE_BYTES :], _WRAP_AAD + purpose + header
             )
         except InvalidTag:
             raise DecryptionError("wrapped data key failed authentication (altered?)") from None
+
+
+PSEUDONYM_PURPOSE = b"pseudonym-key/"
+
+
+class PseudonymKey:
+    """The 32-byte secret stable pseudonyms are derived from; it outlives master keys.
+
+    A key store created from a master key starts with `master.subkey("pseudonym-root")`, so a
+    master key restored from shares before any rotation gives the same pseudonyms; a rotation
+    keeps the pseudonym key and only re-wraps it under the new master key.
+    """
+
+    __slots__ = ("_root", "_macs")
+
+    def __init__(self, root: bytes) -> None:
+        if not isinstance(root, bytes) or len(root) != KEY_BYTES:
+            raise KeyStoreError(f"a pseudonym key is exactly {KEY_BYTES} bytes")
+        self._root = root
+        self._macs: dict[str, hmac.HMAC] = {}
+
+    def __repr__(self) -> str:
+        return "PseudonymKey(…)"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, PseudonymKey):
+            return NotImplemented
+        return hmac.compare_digest(self._root, other._root)
+
+    def __hash__(self) -> int:
+        return hash(self.pseudonym("key", "id"))
+
+    def secret_bytes(self) -> bytes:
+        """The raw key, for wrapping under a master key only."""
+        return self._root
+
+    def pseudonym(self, entity_kind: str, record_id: str) -> str:
+        """A stable pseudonym for a record, e.g. ``P-7F3A9C21B4E0`` for a person.
+
+        HMAC of the record id under a per-kind subkey of the pseudonym key: stable across
+        master-key rotations, unlinkable to the id without the key, different in every
+        database (each key store has its own). 48 bits, so two of 100,000 people share one
+        with probability below 2 %; the prefix names the entity kind.
+        """
+        base = self._macs.get(entity_kind)
+        if base is None:
+            hkdf = HKDF(
+                algorithm=hashes.SHA256(),
+                length=KEY_BYTES,
+                salt=None,
+                info=_INFO_PREFIX + b"pseudonym/" + entity_kind.encode("utf-8"),
+            )
+            base = self._macs[entity_kind] = hmac.new(
+                hkdf.derive(self._root), digestmod=hashlib.sha256
+            )
+        mac = base.copy()
+        mac.update(record_id.encode("utf-8"))
+        prefix = _PSEUDONYM_PREFIX.get(entity_kind, entity_kind[:1].upper() or "X")
+        return f"{prefix}-{mac.digest()[:6].hex().upper()}"
 
 
 _PSEUDONYM_PREFIX = {"person": "P", "information": "S", "evidence": "E", "event": "V", "user": "U"}
@@ -191,15 +259,22 @@ class Keyring:
     """The current master key plus retired ones still needed to read rows not yet re-wrapped.
 
     New data keys are always wrapped by `current`; `unwrap` picks the key named in the wrapped
-    key's header. Blind indexes and pseudonyms come from `current` only.
+    key's header. Blind indexes come from `current` only; pseudonyms from the key store's
+    pseudonym key (by default the one `current` starts a key store with).
     """
 
-    __slots__ = ("current", "_by_id")
+    __slots__ = ("current", "_by_id", "pseudonyms")
 
-    def __init__(self, current: MasterKey, retired: Iterable[MasterKey] = ()) -> None:
+    def __init__(
+        self,
+        current: MasterKey,
+        retired: Iterable[MasterKey] = (),
+        pseudonyms: PseudonymKey | None = None,
+    ) -> None:
         self.current = current
         self._by_id = {k.key_id: k for k in retired}
         self._by_id[current.key_id] = current
+        self.pseudonyms = pseudonyms or current.pseudonyms
 
     def __repr__(self) -> str:
         return f"Keyring(current={self.current.key_id!r}, keys={sorted(self._by_id)!r})"
@@ -224,7 +299,7 @@ class Keyring:
         return self.current.blind_index(field, value)
 
     def pseudonym(self, entity_kind: str, record_id: str) -> str:
-        return self.current.pseudonym(entity_kind, record_id)
+        return self.pseudonyms.pseudonym(entity_kind, record_id)
 
 
 def b64encode(data: bytes) -> str:

@@ -7,7 +7,8 @@ A key store is a small JSON file::
                 "kdf": {"name": "argon2id", "version": 19, "time_cost": 3,
                         "memory_cost_kib": 65536, "parallelism": 4, "salt": "<base64>"}},
      "keys": [{"key_id": "3f2a9c0177be4d10", "status": "current",
-               "created": "2026-11-28T08:00:00Z", "wrapped": "<base64>"}]}
+               "created": "2026-11-28T08:00:00Z", "wrapped": "<base64>"}],
+     "pseudonym_key": "<base64>"}
 
 Each master key is wrapped with AES-256-GCM under a key-encryption key (KEK) derived from the
 operator's secret: Argon2id of the passphrase with the stored parameters and random salt, or HKDF
@@ -21,6 +22,10 @@ makes each guess expensive.
 Because the master key is random and only *wrapped* by the secret, changing the passphrase
 rewrites one small file, and a master key restored from Shamir shares can be given a new
 passphrase without touching the data (ADR 0003).
+
+``"pseudonym_key"`` (optional) is the key pseudonyms derive from, wrapped under the current master
+key (`MasterKey.wrap` format, purpose ``pseudonym-key/``). Absent, it is the one the current
+master key starts a key store with; a rotation writes it, re-wrapped, so it never changes.
 """
 
 from __future__ import annotations
@@ -42,13 +47,24 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from kirok.security.errors import (
+    DecryptionError,
     KeyStoreError,
     KeyStoreExists,
     MissingKey,
     WeakPassphrase,
     WrongPassphrase,
 )
-from kirok.security.keys import KEY_BYTES, NONCE_BYTES, Keyring, MasterKey, b64decode, b64encode
+from kirok.security.keys import (
+    KEY_BYTES,
+    NONCE_BYTES,
+    PSEUDONYM_PURPOSE,
+    Keyring,
+    MasterKey,
+    PseudonymKey,
+    b64decode,
+    b64encode,
+    wrapped_key_id,
+)
 
 FORMAT = "kirok-keystore"
 VERSION = 1
@@ -111,6 +127,7 @@ class KeyStore:
     salt: bytes | None
     check: bytes
     entries: tuple[KeyEntry, ...]
+    pseudonym_key: bytes | None = None  # wrapped under a master key in `entries`
 
     # -- construction -----------------------------------------------------------------------
 
@@ -122,13 +139,22 @@ class KeyStore:
         *,
         kdf: Argon2Params | None = None,
         now: datetime | None = None,
+        pseudonyms: PseudonymKey | None = None,
     ) -> tuple[KeyStore, MasterKey]:
-        """A new key store holding `master` (a fresh random key if None) as the current key."""
+        """A new key store holding `master` (a fresh random key if None) as the current key.
+
+        `pseudonyms` keeps the pseudonym key of an earlier key store (a restore after a
+        rotation); without it the store uses the one `master` starts with.
+        """
         master = master or MasterKey.generate()
         empty = cls._empty_for(secret, kdf)
         kek = empty._kek(secret, verify=False)
         entry = _wrap_entry(kek, master, "current", now)
-        return replace(empty, check=_check_value(kek), entries=(entry,)), master
+        wrapped = None
+        if pseudonyms is not None and pseudonyms != master.pseudonyms:
+            wrapped = master.wrap(pseudonyms.secret_bytes(), purpose=PSEUDONYM_PURPOSE)
+        store = replace(empty, check=_check_value(kek), entries=(entry,), pseudonym_key=wrapped)
+        return store, master
 
     @classmethod
     def _empty_for(cls, secret: Secret, kdf: Argon2Params | None) -> KeyStore:
@@ -155,19 +181,32 @@ class KeyStore:
                 retired.append(key)
         if current is None:
             raise KeyStoreError("the key store has no current master key")
-        return Keyring(current, retired)
+        keyring = Keyring(current, retired)
+        if self.pseudonym_key is None:
+            return keyring
+        try:
+            owner = keyring.get(wrapped_key_id(self.pseudonym_key))
+            root = owner.unwrap(self.pseudonym_key, purpose=PSEUDONYM_PURPOSE)
+        except (MissingKey, DecryptionError) as error:
+            raise KeyStoreError(f"the pseudonym key cannot be opened: {error}") from None
+        return Keyring(current, retired, PseudonymKey(root))
 
     def with_new_current(
         self, secret: Secret, new: MasterKey, *, now: datetime | None = None
     ) -> KeyStore:
-        """Start a rotation: `new` becomes current, the old current key is kept as retired."""
+        """Start a rotation: `new` becomes current, the old current key is kept as retired.
+
+        The pseudonym key is kept and re-wrapped under `new`: pseudonyms do not change.
+        """
         kek = self._kek(secret)
-        for entry in self.entries:
-            _unwrap_entry(kek, entry)  # proves the secret before anything changes
-            if entry.key_id == new.key_id:
-                raise KeyStoreError(f"master key {new.key_id} is already in the key store")
+        keyring = self.unlock(secret)  # proves the secret before anything changes
+        if new.key_id in keyring.key_ids:
+            raise KeyStoreError(f"master key {new.key_id} is already in the key store")
         kept = tuple(replace(e, status="retired") for e in self.entries)
-        return replace(self, entries=(_wrap_entry(kek, new, "current", now), *kept))
+        pseudonyms = new.wrap(keyring.pseudonyms.secret_bytes(), purpose=PSEUDONYM_PURPOSE)
+        return replace(
+            self, entries=(_wrap_entry(kek, new, "current", now), *kept), pseudonym_key=pseudonyms
+        )
 
     def without_key(self, key_id: str) -> KeyStore:
         """Finish a rotation: drop a retired key once no data key is wrapped by it any more."""
@@ -176,6 +215,8 @@ class KeyStore:
             raise MissingKey(f"master key {key_id} is not in the key store")
         if match[0].status == "current":
             raise KeyStoreError("the current master key cannot be removed")
+        if self.pseudonym_key is not None and wrapped_key_id(self.pseudonym_key) == key_id:
+            raise KeyStoreError(f"master key {key_id} still wraps the pseudonym key")
         return replace(self, entries=tuple(e for e in self.entries if e.key_id != key_id))
 
     def with_secret(self, old: Secret, new: Secret, *, kdf: Argon2Params | None = None) -> KeyStore:
@@ -188,7 +229,12 @@ class KeyStore:
             key = keyring.get(entry.key_id)
             rewrapped = _wrap_entry(kek, key, entry.status, None)
             entries.append(replace(rewrapped, created=entry.created))
-        return replace(fresh, check=_check_value(kek), entries=tuple(entries))
+        return replace(
+            fresh,
+            check=_check_value(kek),
+            entries=tuple(entries),
+            pseudonym_key=self.pseudonym_key,  # wrapped under a master key, not the secret
+        )
 
     @property
     def current_key_id(self) -> str:
@@ -247,7 +293,9 @@ class KeyStore:
             }
             for e in self.entries
         ]
-        doc = {"format": FORMAT, "version": VERSION, "unlock": unlock, "keys": keys}
+        doc: dict[str, Any] = {"format": FORMAT, "version": VERSION, "unlock": unlock, "keys": keys}
+        if self.pseudonym_key is not None:
+            doc["pseudonym_key"] = b64encode(self.pseudonym_key)
         return json.dumps(doc, indent=2) + "\n"
 
     @classmethod
@@ -281,13 +329,18 @@ class KeyStore:
                 )
                 for e in doc["keys"]
             )
+            pseudonym_key = (
+                None
+                if doc.get("pseudonym_key") is None
+                else b64decode(doc["pseudonym_key"], "the wrapped pseudonym key")
+            )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             if isinstance(exc, KeyStoreError):
                 raise
             raise KeyStoreError(f"malformed key store: {exc!r}") from None
         if sum(e.status == "current" for e in entries) != 1:
             raise KeyStoreError("a key store has exactly one current master key")
-        return cls(method, kdf, salt, check, entries)
+        return cls(method, kdf, salt, check, entries, pseudonym_key)
 
     def save(self, path: Path, *, overwrite: bool = False) -> None:
         """Write atomically with mode 0600; refuse to replace a file unless `overwrite`."""

@@ -9,15 +9,19 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from kirok.security.audit import AuditAction
-from kirok.security.errors import KeyStoreExists
-from kirok.security.keys import MasterKey
+from kirok.security.errors import DecryptionError, KeyStoreError, KeyStoreExists, MissingKey
+from kirok.security.keys import PSEUDONYM_PURPOSE, MasterKey, PseudonymKey, b64decode, b64encode
 from kirok.security.keystore import KeyStore, Secret
 from kirok.security.shamir import combine, split
 from kirok.services.context import Settings, ensure_keys, key_check, open_keyring, open_store
+from kirok.store.engine import create_engine
 from kirok.store.schema import meta
 
 Progress = Callable[[int], None]
 _CURSOR = "rotation_cursor"
+# A copy of the key store's wrapped pseudonym key, kept in the database it belongs to, so that
+# a key store rebuilt from shares after a rotation keeps the same pseudonyms (`restore`).
+_PSEUDONYM_KEY = "pseudonym_key"
 
 
 def init_keys(settings: Settings) -> str:
@@ -35,12 +39,39 @@ def backup(settings: Settings, actor: str, shares: int, threshold: int) -> list[
     return texts
 
 
-def restore(share_texts: list[str], secret: Secret, keystore: Path) -> MasterKey:
-    """Rebuild the master key from shares into a new key store unlocked by ``secret``."""
+def restore(
+    share_texts: list[str], secret: Secret, keystore: Path, db_url: str | None = None
+) -> MasterKey:
+    """Rebuild the master key from shares into a new key store unlocked by ``secret``.
+
+    With ``db_url``, the pseudonym key is taken from that database (where `rotate` keeps a
+    copy wrapped under the master key), so pseudonyms stay as they were even after rotations.
+    """
     master = combine(share_texts)
-    store, _ = KeyStore.create(secret, master)
+    pseudonyms = None if db_url is None else _stored_pseudonyms(db_url, master)
+    store, _ = KeyStore.create(secret, master, pseudonyms=pseudonyms)
     store.save(keystore)
     return master
+
+
+def _stored_pseudonyms(db_url: str, master: MasterKey) -> PseudonymKey | None:
+    engine = create_engine(db_url)
+    try:
+        with engine.connect() as connection:
+            row = connection.execute(
+                sa.select(meta.c.value).where(meta.c.key == _PSEUDONYM_KEY)
+            ).first()
+    finally:
+        engine.dispose()
+    if row is None:
+        return None  # never rotated: the master key's own pseudonym key is the one in use
+    try:
+        wrapped = b64decode(str(row.value), "the database's pseudonym key")
+        return PseudonymKey(master.unwrap(wrapped, purpose=PSEUDONYM_PURPOSE))
+    except (MissingKey, DecryptionError) as error:
+        raise KeyStoreError(
+            f"the database's pseudonym key is not wrapped by the restored master key: {error}"
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -58,7 +89,9 @@ def rotate(
     Resumable: the key store keeps the old key (retired) until every record is done, and the
     database keeps a cursor; running ``rotate`` again after a crash continues from the cursor.
     Sealed fields are not re-encrypted (their data keys are unchanged); the keyed search and
-    name indexes are rebuilt, since they are keyed by the current master key.
+    name indexes are rebuilt, since they are keyed by the current master key. Pseudonyms do not
+    change: the pseudonym key is re-wrapped, not replaced, and a copy wrapped under the new
+    master key is kept in the database for `restore`.
     """
     keystore = KeyStore.load(settings.keystore)
     keyring = keystore.unlock(settings.secret)
@@ -94,6 +127,13 @@ def rotate(
                 sa.update(meta).where(meta.c.key == "key_check").values(value=key_check(keyring))
             )
             uow.connection.execute(sa.delete(meta).where(meta.c.key == _CURSOR))
+            uow.connection.execute(sa.delete(meta).where(meta.c.key == _PSEUDONYM_KEY))
+            if keystore.pseudonym_key is not None:
+                uow.connection.execute(
+                    sa.insert(meta).values(
+                        key=_PSEUDONYM_KEY, value=b64encode(keystore.pseudonym_key)
+                    )
+                )
             uow.audit(
                 AuditAction.KEY_ROTATE,
                 "key",
