@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from importlib import resources
 from typing import Annotated, Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Depends, Form, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -19,7 +19,7 @@ from kirok.domain.records import record_type
 from kirok.domain.vocabulary import UnknownTermError, get_term
 from kirok.services import records_api, users
 from kirok.services.users import WebUser
-from kirok.web import i18n
+from kirok.web import i18n, search_facets
 from kirok.web.auth import (
     CSRF_FIELD,
     PageUser,
@@ -159,14 +159,38 @@ def build_routers() -> list[APIRouter]:
         request: Request,
         user: PageUser,
         q: Annotated[str, Query(max_length=200)] = "",
+        kind: Annotated[str, Query(max_length=40)] = "",
+        act_type: Annotated[str, Query(max_length=64)] = "",
+        year: Annotated[str, Query(max_length=4)] = "",
+        province: Annotated[str, Query(max_length=64)] = "",
     ) -> Response:
-        found = records_api.search(store_of(request), user, q) if q.strip() else []
+        filters = search_facets.Filters(kind, act_type, year, province)
+        found = search_facets.faceted_search(
+            store_of(request), user, q, filters, lang=lang_of(request)
+        )
         rows = [
             {"id": d["id"], "kind": d["kind"], "summary": _summary(d), "term": _term_of(d)}
-            for d in found
+            for d in found.rows
         ]
+
+        def link(name: str, value: str) -> str:
+            chosen = dict(filters.active())
+            if chosen.get(name) == value:
+                chosen.pop(name)  # a second click on a chosen value removes it
+            else:
+                chosen[name] = value
+            return "/search?" + urlencode([("q", q), *chosen.items()])
+
+        context = {
+            "q": q,
+            "rows": rows,
+            "searched": bool(q.strip()),
+            "found": found,
+            "filters": filters.active(),
+            "link": link,
+        }
         name = "search_results.html" if request.headers.get("HX-Request") else "search.html"
-        return render(request, name, {"q": q, "rows": rows, "searched": bool(q.strip())}, user=user)
+        return render(request, name, context, user=user)
 
     @protected.get("/records/{record_id}", response_class=HTMLResponse, name="record_page")
     def record_page(
