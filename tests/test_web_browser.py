@@ -187,6 +187,18 @@ def test_complete_an_intake_then_find_it_by_a_korean_search(server: str, tmp_pat
             page.press("input[name=q]", "Enter")
             page.locator("#results a", has_text="회령 보위부 구류장 고문").wait_for(timeout=10_000)
             page.screenshot(path=str(SHOTS / "intake-found-ko.png"), full_page=True)
+            # Facets: the event counts under its province and the broad type of its acts.
+            province = page.locator("[data-facet=province] a[data-value=KP-NHA]")
+            assert province.count() == 1
+            integrity = page.locator("[data-facet=act_type] a[data-value='02000000000004']")
+            integrity.click()
+            page.locator("[data-facet=act_type] a[aria-current=true]").wait_for(timeout=10_000)
+            assert "act_type=02000000000004" in page.url  # pushed: the filter can be bookmarked
+            page.locator("#results a", has_text="회령 보위부 구류장 고문").wait_for(timeout=10_000)
+            page.locator("[data-facet=year] a[data-value='2017']").click()
+            page.locator("[data-facet=year] a[aria-current=true]").wait_for(timeout=10_000)
+            assert page.locator("#total").inner_text() != "0"
+            page.screenshot(path=str(SHOTS / "search-facets.png"), full_page=True)
             assert errors == [], errors
         finally:
             browser.close()

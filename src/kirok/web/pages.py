@@ -229,7 +229,12 @@ def build_routers() -> list[APIRouter]:
 
 
 def _summary(document: dict[str, Any]) -> str:
-    return records_api.summary(document)
+    line = records_api.summary(document)
+    testimony = document.get("testimony")
+    if line == document.get("kind") and isinstance(testimony, str) and testimony:
+        # An information record is known by its testimony (when the role may read it).
+        return testimony if len(testimony) <= 80 else testimony[:77] + "…"
+    return line
 
 
 def _term_of(document: dict[str, Any]) -> str | None:
