@@ -81,6 +81,24 @@ _PROVINCE_ONLY = (
     '"place_region_l" = "place_region_r" '
     'AND ("place_key_l" = "place_region_l" OR "place_key_r" = "place_region_r")'
 )
+# Both records write the given name in Hangul, differently, yet the romanization-invariant key
+# is the same (선심 and 순심 are both "sonsim"): the key merges what Hangul keeps apart.
+_HANGUL_DIFFERS = (
+    '"given_hangul_l" <> "given_hangul_r" AND "given_k_l" = "given_k_r" '
+    'AND NOT ("given_rev_l" = "given_k_r" OR "given_k_l" = "given_rev_r")'
+)
+# Fixed, not trained: true pairs almost never reach this level and random pairs seldom do, so
+# both m and u are estimated near zero and their ratio is noise (training made it +7.7 bits
+# on the Korean benchmark, where all 21 such pairs are different people). Fixed at −3.3 bits it
+# cancels what the shared key would otherwise prove.
+_HANGUL_DIFFERS_LEVEL: Level = {
+    "sql_condition": _HANGUL_DIFFERS,
+    "label_for_charts": "same key, different Hangul",
+    "m_probability": 0.0001,
+    "u_probability": 0.001,
+    "fix_m_probability": True,
+    "fix_u_probability": True,
+}
 # One record has only the initial of the given name ("Kim C.") and it agrees.
 _INITIAL = (
     '(length("given_k_l") = 1 OR length("given_k_r") = 1) '
@@ -136,6 +154,7 @@ def _comparisons(tf: bool, extra_columns: Sequence[str]) -> list[dict[str, Any]]
             "comparison_levels": [
                 _null("given_k"),
                 _level(_eq("given_raw"), "as written", 0.60, 0.0005, giv_tf, gw),
+                _HANGUL_DIFFERS_LEVEL,
                 _level(_eq("given_k"), "same given-name key", 0.28, 0.001, key_tf, gw),
                 _level(f"{_OVERLAP} AND {_eq('surname_cls')}", "alias", 0.004, 0.0002),
                 dict(_SWAP_COUNTED_ON_SURNAME),
@@ -178,6 +197,17 @@ def _comparisons(tf: bool, extra_columns: Sequence[str]) -> list[dict[str, Any]]
                 _level(_jw("place_key", 0.90), "similar", 0.10, 0.05),
                 _level(_PROVINCE_ONLY, "one gives only the province, the same", 0.05, 0.03),
                 _else(0.15, 0.87),
+            ],
+        },
+        {
+            "output_column_name": "source",
+            "comparison_description": "the list a record comes from",
+            "comparison_levels": [
+                # A list's keeper has usually merged its own duplicates: two records of one
+                # list are less often one person than two records of different lists.
+                _null("source_key"),
+                _level(_eq("source_key"), "same list", 0.10, 0.30),
+                _else(0.90, 0.70),
             ],
         },
     ]
@@ -343,7 +373,7 @@ def floor_probabilities(settings: Settings, sampled_pairs: float) -> Settings:
     u_floor = U_FLOOR_SAMPLES / max(sampled_pairs, 1.0)
     for comparison in out.get("comparisons", []):
         for level in comparison["comparison_levels"]:
-            if level.get("is_null_level"):
+            if level.get("is_null_level") or level.get("fix_m_probability"):
                 continue
             for key, floor in (("u_probability", u_floor), ("m_probability", M_FLOOR)):
                 value = level.get(key)

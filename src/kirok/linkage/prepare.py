@@ -48,6 +48,7 @@ MODEL_COLUMNS = (
     "sur_key",
     "given_raw",
     "given_k",
+    "given_hangul",
     "given_rev",
     "given_keys",
     "given_head",
@@ -59,6 +60,7 @@ MODEL_COLUMNS = (
     "sex_norm",
     "place_key",
     "place_region",
+    "source_key",
 )
 _DATE = re.compile(r"^\s*(\d{4})(?:-?(\d{2})(?:-?(\d{2}))?)?\s*$")
 _SEX = {
@@ -297,7 +299,7 @@ def prepare(records: pd.DataFrame, extra_columns: Sequence[str] = ()) -> pd.Data
         return [_text(v) for v in records[name].tolist()]
 
     rows: list[dict[str, object]] = []
-    for rid, full, fam, giv, aliases, birth, sex, place in zip(
+    for rid, full, fam, giv, aliases, birth, sex, place, source in zip(
         ids,
         col("full_name"),
         col("family_name"),
@@ -306,6 +308,7 @@ def prepare(records: pd.DataFrame, extra_columns: Sequence[str] = ()) -> pd.Data
         col("birth_date"),
         col("sex"),
         col("birth_place"),
+        col("source"),
         strict=True,
     ):
         family, given = name_parts(full, fam, giv)
@@ -317,6 +320,7 @@ def prepare(records: pd.DataFrame, extra_columns: Sequence[str] = ()) -> pd.Data
         sur_k = latin_key(sur_latin)
         prefixes = sorted({k[:2] for k in (sur_k, giv_k) if k})
         p_key, p_region = place_keys(place)
+        giv_raw = _raw(given)
         long_key = giv_k if len(giv_k) >= 4 else ""
         rows.append(
             {
@@ -324,8 +328,9 @@ def prepare(records: pd.DataFrame, extra_columns: Sequence[str] = ()) -> pd.Data
                 "sur_raw": _raw(family),
                 "surname_cls": _none_if_empty(sur_cls),
                 "sur_key": _none_if_empty(sur_k),
-                "given_raw": _raw(given),
+                "given_raw": giv_raw,
                 "given_k": _none_if_empty(giv_k),
+                "given_hangul": giv_raw if giv_raw and has_hangul(giv_raw) else None,
                 "given_rev": reversed_given_key(given) if given else None,
                 "given_keys": _given_keys(giv_k, given, "" if (fam or giv) else full),
                 "given_head": _none_if_empty(long_key[:3]),
@@ -337,6 +342,7 @@ def prepare(records: pd.DataFrame, extra_columns: Sequence[str] = ()) -> pd.Data
                 "sex_norm": _SEX.get(sex.lower()),
                 "place_key": p_key,
                 "place_region": p_region,
+                "source_key": source.casefold() or None,
             }
         )
     out = pd.DataFrame(rows, columns=list(MODEL_COLUMNS))
