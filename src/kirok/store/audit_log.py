@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from kirok.security import audit as chain
+from kirok.store.bulk import insert_rows
 from kirok.store.schema import audit_log
 
 _PG_AUDIT_LOCK = 0x6B69726F6B  # "kirok"
@@ -80,7 +81,7 @@ class AuditWriter:
 
     def flush(self) -> None:
         if self._rows:
-            self._connection.execute(sa.insert(audit_log), self._rows)
+            insert_rows(self._connection, audit_log, self._rows)
             self._rows = []
 
 

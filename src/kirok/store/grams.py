@@ -18,6 +18,8 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 
 def fold(text: str) -> str:
     """Case- and accent-insensitive form. Hangul stays composed (NFD would split it into jamo)."""
+    if text.isascii():  # nothing to decompose: the same result, several times faster
+        return text.casefold()
     decomposed = unicodedata.normalize("NFD", text)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return unicodedata.normalize("NFC", stripped).casefold()

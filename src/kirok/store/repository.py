@@ -9,6 +9,7 @@ before they reach SQL; nothing sensitive is ever written in the clear, including
 from __future__ import annotations
 
 import builtins
+import functools
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -25,6 +26,7 @@ from kirok.domain.errors import ConcurrentUpdate, NotFound, RecordProblem
 from kirok.domain.records import Confidentiality, Record, content_fields, record_type, utcnow
 from kirok.store import grams, search
 from kirok.store.audit_log import AuditWriter
+from kirok.store.bulk import insert_rows
 from kirok.store.engine import WRITE_OPTION
 from kirok.store.schema import (
     audit_log,
@@ -147,8 +149,10 @@ class UnitOfWork:
             return []
         columns = [self._columns(record, new=True) for record in stored]
         self._check_references_many(stored)
-        self.connection.execute(
-            sa.insert(records), [{"id": r.id, **c} for r, c in zip(stored, columns, strict=True)]
+        insert_rows(
+            self.connection,
+            records,
+            [{"id": r.id, **c} for r, c in zip(stored, columns, strict=True)],
         )
         refs: builtins.list[dict[str, str]] = []
         search_rows: builtins.list[tuple[str, str | builtins.list[int]]] = []
@@ -160,11 +164,12 @@ class UnitOfWork:
             )
             search_rows.extend(self._search_rows(record))
             name_rows.extend(self._name_rows(record))
-        self._insert_plain(record_refs, refs)
+        insert_rows(self.connection, record_refs, refs)
         search.insert(self.connection, search_rows)
-        self._insert_plain(blind_index, name_rows)
-        self.connection.execute(
-            sa.insert(record_versions),
+        insert_rows(self.connection, blind_index, name_rows)
+        insert_rows(
+            self.connection,
+            record_versions,
             [
                 self._version_row(record, "create", c)
                 for record, c in zip(stored, columns, strict=True)
@@ -608,27 +613,11 @@ class UnitOfWork:
     def _write_indexes(self, record: Record) -> None:
         """The keyed search row and name blind indexes of a record."""
         search.insert(self.connection, self._search_rows(record))
-        self._insert_plain(blind_index, self._name_rows(record))
+        insert_rows(self.connection, blind_index, self._name_rows(record))
 
     def _remove_indexes(self, record_id: str) -> None:
         self.connection.execute(sa.delete(blind_index).where(blind_index.c.record_id == record_id))
         search.remove(self.connection, record_id)
-
-    def _insert_plain(self, table: sa.Table, rows: builtins.list[dict[str, str]]) -> None:
-        """Insert rows of plain text columns straight through the driver's executemany.
-
-        The index tables take tens of rows per record; SQLAlchemy's per-row parameter
-        processing, useless for plain strings, would cost more than the inserts themselves.
-        """
-        if not rows:
-            return
-        columns = list(rows[0])
-        mark = "?" if self.connection.dialect.paramstyle == "qmark" else "%s"
-        statement = (
-            f"INSERT INTO {table.name} ({', '.join(columns)}) "
-            f"VALUES ({', '.join([mark] * len(columns))})"
-        )
-        self.connection.exec_driver_sql(statement, [tuple(row[c] for c in columns) for row in rows])
 
     def _search_rows(self, record: Record) -> builtins.list[tuple[str, str | builtins.list[int]]]:
         tokens = self._tokens.record_tokens(record.searchable_text())
@@ -684,6 +673,10 @@ def _exact_names(record: Record) -> list[str]:
     return record.searchable_text() if record.kind == "person" else []
 
 
+# Imports repeat the same few thousand dates (birth years above all); parsed dates are immutable.
+_parsed_date = functools.lru_cache(maxsize=8192)(parse_date)
+
+
 def _span(record: Record) -> tuple[date | None, date | None]:
     """The earliest and latest day any of the record's dates could be."""
     earliest: date | None = None
@@ -693,7 +686,7 @@ def _span(record: Record) -> tuple[date | None, date | None]:
         if not text:
             continue
         try:
-            parsed = parse_date(text)
+            parsed = _parsed_date(text)
         except DateParseError as error:
             raise RecordProblem(record.kind, record.id, field, str(error)) from None
         earliest = parsed.earliest if earliest is None else min(earliest, parsed.earliest)

@@ -9,6 +9,7 @@ label stops the row rather than being dropped or replaced.
 
 from __future__ import annotations
 
+import functools
 import json
 import types
 import typing
@@ -174,7 +175,7 @@ class Converter:
         if rule.field in self.model.date_fields or rule.field in ("valid_from", "valid_to"):
             text = _text(raw).strip()
             try:
-                parse_date(text)
+                _parsed_date(text)
             except DateParseError as error:
                 raise _CellError(str(error)) from None
             return text
@@ -257,6 +258,10 @@ class Converter:
                 )
             )
         return problems
+
+
+# A date column repeats the same few thousand values (birth years above all).
+_parsed_date = functools.lru_cache(maxsize=8192)(parse_date)
 
 
 class _CellError(Exception):
