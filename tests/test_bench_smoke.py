@@ -106,3 +106,81 @@ def test_bench_data_is_reproducible_and_mixes_scripts() -> None:
     for field in ("aliases", "contact", "address", "notes"):
         filled = sum(bool(getattr(p, field)) for p in first)
         assert 0 < filled < 200, field
+
+
+# -- bench_web.py: the web application and JSON API under load (issue #7) -------------------------
+
+WEB_RATIO = (
+    r"RATIO {backend} search p95/target = (\d+\.\d\d)x \(p95 (\d+\.\d) ms at (\d+) clients, "
+    r"(\d[\d,]*) events; target < 100 ms: (met|NOT met)\)"
+)
+
+
+def _check_web_output(out: str, backend: str) -> None:
+    match = re.search(WEB_RATIO.format(backend=backend), out)
+    assert match is not None, out
+    assert float(match.group(1)) > 0 and int(match.group(3)) == 3
+    events = int(match.group(4).replace(",", ""))
+    assert events >= 30
+    for phase in ("sequential", "c=3"):
+        for kind in ("search", "list"):
+            assert re.search(rf"{phase}\s+{kind}\s+\d+\s+\d+\.\d\s+\d+\.\d", out), (phase, out)
+        assert re.search(rf"{phase}\s+all\s+\d+\s+\d+\.\d req/s\s+server cpu", out), out
+    assert f"check: {events:,} events listed, search finds a victim's event" in out
+
+
+@pytest.mark.slow
+def test_web_bench_sqlite() -> None:
+    out = _run(
+        "bench_web.py",
+        *("--events", "30", "--backend", "sqlite", "--requests", "12", "--sequential", "6"),
+        *("--concurrency", "3", "--profile", "--profile-requests", "4"),
+    )
+    _check_web_output(out, "sqlite")
+    assert "profile of 4 in-process requests" in out
+    assert "backend postgres" not in out
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_web_bench_postgres() -> None:
+    out = _run(
+        "bench_web.py",
+        *("--events", "30", "--backend", "postgres", "--requests", "12", "--sequential", "6"),
+        *("--concurrency", "3"),
+    )
+    _check_web_output(out, "postgres")
+
+
+def _web_module() -> ModuleType:
+    sys.path.insert(0, str(BENCH))
+    try:
+        spec = importlib.util.spec_from_file_location("bench_web", BENCH / "bench_web.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module
+        spec.loader.exec_module(module)
+        return module
+    finally:
+        sys.modules.pop("bench_web", None)
+        sys.path.remove(str(BENCH))
+
+
+def test_web_bench_chunks_are_unique_and_consistent() -> None:
+    """Chunks of the demo data get ids of their own, and every reference still resolves."""
+    bench = _web_module()
+    chunks = list(bench.demo_chunks(7, 3000))  # more than one chunk of ~2,860 events
+    assert len(chunks) >= 2
+    assert sum(n for _, n in chunks) >= 3000
+    records = [r for batch, _ in chunks for r in batch]
+    ids = [r.id for r in records]
+    assert len(ids) == len(set(ids))
+    known = set(ids)
+    for record in records:
+        for name, target in record.references.items():
+            value = getattr(record, name)
+            if value and target != "place":
+                assert value in known, (record.kind, name, value)
+    hangul = re.compile(r"[\uac00-\ud7a3]")
+    titles = [r.title for r in records if r.kind == "event"]
+    assert any(hangul.search(t) for t in titles) and any(t.isascii() for t in titles)
