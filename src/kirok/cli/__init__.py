@@ -35,6 +35,7 @@ _GROUPS = (
     "kirok.cli.keys",
     "kirok.cli.link",
     "kirok.cli.linkdb",
+    "kirok.cli.publish",
     "kirok.cli.report",
     "kirok.cli.serve",
 )

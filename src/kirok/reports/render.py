@@ -22,7 +22,15 @@ from kirok.domain.tracker import vote_series
 from kirok.reports import charts
 from kirok.reports.model import RECORD_OF_ACTIONS, Audience, ReportData, check_publishable
 
-__all__ = ["FONT_FILE", "Format", "render_html", "render_markdown", "render_pdf", "write_report"]
+__all__ = [
+    "FONT_FILE",
+    "Format",
+    "render_html",
+    "render_markdown",
+    "render_pdf",
+    "stylesheet_text",
+    "write_report",
+]
 
 Format = Literal["html", "md", "pdf"]
 FONT_FILE = "NotoSansKR-Regular.woff"
@@ -82,7 +90,9 @@ def _charts(report: ReportData, fmt: charts.Format, wanted: bool = True) -> list
     return made
 
 
-def _context(report: ReportData, chart_refs: dict[str, str]) -> dict[str, object]:
+def _context(
+    report: ReportData, chart_refs: dict[str, str], stylesheet: str | None = None
+) -> dict[str, object]:
     if report.audience is Audience.PUBLIC:
         check_publishable(report)  # again: the model may have been built with construct()
     votes = [p for points in vote_series(report.actions.resolutions).values() for p in points]
@@ -92,18 +102,31 @@ def _context(report: ReportData, chart_refs: dict[str, str]) -> dict[str, object
         "charts": chart_refs,
         "votes": votes,
         "unlocated": [c.name for c in report.camps if c.lat is None or c.lon is None],
-        "css": resources.files("kirok.reports").joinpath("templates/report.css").read_text("utf-8"),
+        "css": stylesheet_text(),
+        "stylesheet": stylesheet,
     }
 
 
-def render_html(report: ReportData, *, with_charts: bool = True) -> str:
+def stylesheet_text() -> str:
+    """The report's CSS (it loads the font from ``fonts/…`` next to it)."""
+    return resources.files("kirok.reports").joinpath("templates/report.css").read_text("utf-8")
+
+
+def render_html(
+    report: ReportData, *, with_charts: bool = True, stylesheet: str | None = None
+) -> str:
     """Self-contained HTML: charts inline as SVG data URIs; the font is referenced as
-    ``fonts/…`` relative to the page (``write_report`` copies it next to the file)."""
+    ``fonts/…`` relative to the page (``write_report`` copies it next to the file).
+
+    ``stylesheet``: link this URL instead of inlining the CSS, for a site whose
+    Content-Security-Policy forbids inline styles.
+    """
     refs = {
         c.name: "data:image/svg+xml;base64," + base64.b64encode(c.data).decode("ascii")
         for c in _charts(report, "svg", with_charts)
     }
-    return _environment().get_template("report.html.j2").render(_context(report, refs))
+    context = _context(report, refs, stylesheet)
+    return _environment().get_template("report.html.j2").render(context)
 
 
 def render_markdown(report: ReportData, out_dir: Path, *, with_charts: bool = True) -> str:

@@ -47,6 +47,7 @@ __all__ = [
     "Publication",
     "announce",
     "confirm",
+    "data_version",
     "unsubscribe",
     "entry",
     "report_url",
@@ -105,6 +106,15 @@ def public_report(
     )
     check_publishable(report)
     return report
+
+
+def data_version(store: RecordStore) -> int:
+    """A number that changes whenever anything is written: every write appends to the audit
+    log in the same transaction, so its last sequence number serves. A public page built at
+    one version may be served again only while the version is unchanged."""
+    with store.read() as uow:
+        found = uow.connection.execute(sa.select(sa.func.max(audit_log.c.seq))).scalar()
+    return int(found or 0)
 
 
 def publish(
