@@ -13,7 +13,9 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
+import test_reports_publishing as mail_server
 from kirok.demo.synthetic import generate
 from kirok.domain.dates import parse_date
 from kirok.domain.records import (
@@ -36,15 +38,22 @@ from kirok.domain.vocabulary import load_vocabularies
 from kirok.estimation.estimate import estimate_loglinear
 from kirok.estimation.histories import histories_from_records
 from kirok.reports.model import SECTIONS, Audience, ReportData
+from kirok.reports.publishing import SmtpSettings, SubscriptionState
 from kirok.reports.render import render_html, write_report
 from kirok.security import policy
 from kirok.security.keys import Keyring
+from kirok.services import publishing
 from kirok.services.context import Settings, open_keyring, open_store
 from kirok.services.demo import DEMO_SEED, run_demo
 from kirok.services.estimates import estimate_db
+from kirok.services.publishing import DatabaseSubscribers, ListSettings
 from kirok.services.report import ACT_QUERIES, LiveQueries, build_report
 from kirok.services.reporting.refugees import cases_in_china_figure
 from kirok.store.repository import RecordStore
+from kirok.web.public_site import create_public_app
+
+Collector = mail_server.Collector
+smtp_server = mail_server.smtp_server  # the local SMTP server fixture (aiosmtpd)
 
 ON = date(2026, 1, 15)  # the report date: consents are judged on it
 YEARS = range(1998, 2025)  # the demo documents 1995-2024; executions are rare
@@ -319,9 +328,39 @@ def _without_publication(settings: Settings, act: Act, data: Stored) -> list[Con
     return changed
 
 
+def _public_site_texts(
+    settings: Settings, year: int, smtp: tuple[Collector, int]
+) -> tuple[str, list[str]]:
+    """What the public site serves (index, the report, the feed) and what the announcement
+    mails say, with the year's report published and one confirmed subscriber."""
+    collector, port = smtp
+    options = ListSettings(
+        "https://reports.example.org",
+        "reports@example.org",
+        SmtpSettings("127.0.0.1", port, starttls=False),
+    )
+    keyring = open_keyring(settings)
+    with open_store(settings) as copy:
+        if not publishing.publications(copy):
+            publishing.publish(copy, keyring, "KP", year, actor="test", on=ON)
+            DatabaseSubscribers(copy, actor="test").set_state(
+                "reader@example.org", SubscriptionState.CONFIRMED
+            )
+        app = create_public_app(settings, mail=options, https=False, store=copy, today=lambda: ON)
+        with TestClient(app) as client:
+            pages = [client.get(p) for p in ("/", f"/reports/kp-{year}", "/feed.atom")]
+        assert all(page.status_code == 200 for page in pages)
+        before = len(collector.messages)
+        publishing.announce(copy, keyring, "KP", year, actor="test", settings=options, on=ON)
+    mails = [m.as_string() for _, m in collector.messages[before:]]
+    assert mails
+    return "\n".join(page.text for page in pages), mails
+
+
 def test_a_record_without_publication_consent_never_reaches_the_public_report(
-    demo: Demo, stored: Stored, tmp_path: Path
+    demo: Demo, stored: Stored, tmp_path: Path, smtp_server: tuple[Collector, int]
 ) -> None:
+    """Not in the public report, nor on the public site, in the feed or in the mail."""
     year = _busiest_year(stored)
     act = _expected("forced_repatriation", year, Audience.PUBLIC, stored)[0]
     info = next(i for i in stored.information if i.event_id == act.event_id)
@@ -333,16 +372,21 @@ def test_a_record_without_publication_consent_never_reaches_the_public_report(
     with open_store(settings) as copy:
         before = render_html(_report(copy, keyring, Audience.PUBLIC, year), with_charts=False)
     assert act_alias in before  # cited while its witness consents to publication
+    site_before, _ = _public_site_texts(settings, year, smtp_server)
+    assert act_alias in site_before
 
     changed = _without_publication(settings, act, stored)
     assert changed and all("publication" not in c.scopes for c in changed)
     with open_store(settings) as copy:
         public = render_html(_report(copy, keyring, Audience.PUBLIC, year), with_charts=False)
         internal = render_html(_report(copy, keyring, Audience.INTERNAL, year), with_charts=False)
+    site, mails = _public_site_texts(settings, year, smtp_server)
     secrets = [act.id, act_alias, info.id, keyring.pseudonym("information", info.id), witness]
     secrets += [keyring.pseudonym("person", witness), info.testimony or "", act.victim_id]
     for text in secrets:
         assert text and text not in public, text
+        assert text not in site, text
+        assert all(text not in mail for mail in mails), text
     assert act.id in internal  # the organisation still sees its own record
 
 
