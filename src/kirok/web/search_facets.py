@@ -30,7 +30,7 @@ from kirok.domain.vocabulary import UnknownTermError, get_term, load_vocabularie
 from kirok.security import policy
 from kirok.services import geo, records_api
 from kirok.services.users import WebUser
-from kirok.store.repository import ListQuery, RecordStore
+from kirok.store.repository import RecordStore, UnitOfWork
 
 #: Matches examined for facets (and filtered); a search matching more says so.
 SCAN = 300
@@ -101,6 +101,13 @@ def _year(text: object) -> str | None:
     return None if earliest.year <= 1 else str(earliest.year)
 
 
+def _is_group(document: Mapping[str, Any]) -> bool:
+    """A unit or group (an MSS office, a camp's guards): a perpetrator with many involvements,
+    never a victim in an act, so its referrers are not read."""
+    unit = document.get("counting_unit")
+    return isinstance(unit, str) and unit not in ("", "01000000000007")
+
+
 def _with_broader(term_id: str) -> set[str]:
     try:
         term = get_term(term_id)
@@ -140,21 +147,29 @@ class _Describer:
             self._provinces[place_id] = found
         return self._provinces[place_id]
 
-    def acts(self, target_id: str) -> list[Act]:
+    def acts(self, uow: UnitOfWork, target_id: str) -> list[Act]:
         if not self.reads_acts:
             return []
-        query = ListQuery(kind="act", refers_to=target_id, confidentiality=self.levels, limit=500)
-        with self.store.read() as uow:
-            return [a for a in uow.list(query) if isinstance(a, Act)]
+        # All referrers, filtered here: asking the store for kind="act" too lets SQLite walk
+        # the kind index over every act (~2 ms a call on 8,000 acts) instead of the few refs.
+        return [
+            a
+            for a in uow.referrers(target_id)
+            if isinstance(a, Act) and a.confidentiality in self.levels
+        ]
 
-    def describe(self, document: Mapping[str, Any]) -> About:
+    def describe_all(self, documents: Sequence[Mapping[str, Any]]) -> list[About]:
+        with self.store.read() as uow:
+            return [self.describe(uow, d) for d in documents]
+
+    def describe(self, uow: UnitOfWork, document: Mapping[str, Any]) -> About:
         kind = str(document.get("kind"))
         about = About(kind)
         acts: list[Act] = []
-        if kind in ("event", "person"):
-            acts = self.acts(str(document["id"]))
+        if kind == "event" or (kind == "person" and not _is_group(document)):
+            acts = self.acts(uow, str(document["id"]))
         elif kind == "information" and isinstance(document.get("event_id"), str):
-            acts = self.acts(document["event_id"])
+            acts = self.acts(uow, document["event_id"])
         own_places = [document.get("id")] if kind == "place" else [document.get("place_id")]
         own_years = [document.get("start_date")] if kind in ("event", "act") else []
         if kind == "act" and isinstance(document.get("act_type"), str):
@@ -227,7 +242,7 @@ def faceted_search(
     """The matches of `text` that pass `filters`, with facet counts over those matches."""
     documents = records_api.search(store, user, text, limit=SCAN) if text.strip() else []
     describer = _Describer(store, user)
-    described = [(d, describer.describe(d)) for d in documents]
+    described = list(zip(documents, describer.describe_all(documents), strict=True))
     kept = [(d, a) for d, a in described if _keep(a, filters)]
     facets = {
         name: _facet_values(name, (a for _, a in kept), filters, describer, lang) for name in FACETS
