@@ -362,6 +362,10 @@ def create_public_app(
             return message(request, "bad_link", 400)
         return message(request, "unsubscribed")
 
+    @app.get("/favicon.ico")
+    def favicon() -> Response:
+        return Response(status_code=204)  # no icon; browsers ask for one anyway
+
     @app.get("/reports")
     def reports_index() -> RedirectResponse:
         return RedirectResponse("/", status_code=307)
