@@ -150,6 +150,35 @@ def test_update_keeps_history(store: RecordStore) -> None:
         uow.update(event.model_copy(update={"title": "Stale"}), expected_version=1)
 
 
+def test_history_copies_a_version_only_when_it_is_replaced(store: RecordStore) -> None:
+    with store.write("alice") as uow:
+        event = uow.add(Event(title="v1", description="첫 진술"))
+    with store.read() as uow:
+        stored = uow.connection.execute(sa.text("SELECT count(*) FROM record_versions")).scalar()
+        assert stored == 0  # the current version lives in records only
+        assert [(v.version, v.action) for v in uow.history(event.id)] == [(1, "create")]
+    for title, actor in (("v2", "bob"), ("v3", "carol")):
+        with store.write(actor) as uow:
+            uow.update(uow.get(event.id).model_copy(update={"title": title}))
+    with store.write("dave") as uow:
+        uow.delete(event.id)
+    with store.read() as uow:
+        history = uow.history(event.id)
+        copied = uow.connection.execute(
+            sa.text("SELECT version FROM record_versions ORDER BY version")
+        ).scalars()
+        assert list(copied) == [1, 2, 3]
+    assert [(v.version, v.action, v.changed_by) for v in history] == [
+        (1, "create", "alice"),
+        (2, "update", "bob"),
+        (3, "update", "carol"),
+        (4, "delete", "dave"),
+    ]
+    titles = [v.record.title for v in history]  # type: ignore[attr-defined]
+    assert titles == ["v1", "v2", "v3", "v3"]
+    assert {v.record.description for v in history} == {"첫 진술"}  # type: ignore[attr-defined]
+
+
 def test_error_leaves_database_unchanged(store: RecordStore) -> None:
     with pytest.raises(RecordProblem) as caught, store.write("alice") as uow:
         uow.add(Event(title="Good"))

@@ -4,6 +4,12 @@ A unit of work writes records, their references, their version snapshots, their 
 blind indexes, and the audit entries describing the change, in one transaction: a crash or an error
 leaves the database exactly as before. Sensitive fields are sealed with the record's own data key
 before they reach SQL; nothing sensitive is ever written in the clear, including the search index.
+
+Versions are copied on write: ``records`` holds each record's current version, and an update or a
+delete first copies the version it replaces into ``record_versions`` (inside the database, as
+stored, sealed blob included). A record's history is its copied versions plus its current row, so
+creating a record writes its content once, not twice. Databases written before this rule also hold
+a copy of each current version; history reads both alike.
 """
 
 from __future__ import annotations
@@ -167,14 +173,6 @@ class UnitOfWork:
         insert_rows(self.connection, record_refs, refs)
         search.insert(self.connection, search_rows)
         insert_rows(self.connection, blind_index, name_rows)
-        insert_rows(
-            self.connection,
-            record_versions,
-            [
-                self._version_row(record, "create", c)
-                for record, c in zip(stored, columns, strict=True)
-            ],
-        )
         for record in stored:
             self.audit("create", record.kind, record.id, {"version": 1})
         return stored
@@ -200,6 +198,7 @@ class UnitOfWork:
         )
         columns = self._columns(stored)
         self._check_references(stored)
+        self._keep_current_version(stored.id)
         self.connection.execute(
             sa.update(records).where(records.c.id == stored.id).values(**columns)
         )
@@ -207,7 +206,6 @@ class UnitOfWork:
             self.connection.execute(sa.delete(table).where(table.c.record_id == stored.id))
         search.remove(self.connection, stored.id)
         self._write_derived(stored, columns)
-        self._snapshot(stored, "update", columns)
         self.audit("update", stored.kind, stored.id, {"version": stored.version})
         return stored
 
@@ -228,16 +226,14 @@ class UnitOfWork:
                 "delete or change that record first",
             )
         version = record.version + 1
-        columns = self._columns(record)
         now = utcnow()
+        self._keep_current_version(record_id)
         self.connection.execute(
             sa.update(records)
             .where(records.c.id == record_id)
             .values(deleted_at=now, version=version, updated_by=self.actor, updated_at=now)
         )
         self._remove_indexes(record_id)
-        deleted = record.model_copy(update={"version": version, "updated_at": now})
-        self._snapshot(deleted, "delete", columns)
         self.audit("delete", record.kind, record_id, {"version": version})
 
     def upsert(self, record: R) -> tuple[R, bool]:
@@ -417,29 +413,32 @@ class UnitOfWork:
         ]
 
     def history(self, record_id: str) -> builtins.list[Version]:
-        row = self.connection.execute(
-            sa.select(records.c.kind, records.c.wrapped_key).where(records.c.id == record_id)
+        current = self.connection.execute(
+            sa.select(records).where(records.c.id == record_id)
         ).first()
-        if row is None:
+        if current is None:
             raise NotFound(record_id)
-        versions = self.connection.execute(
-            sa.select(record_versions)
-            .where(record_versions.c.record_id == record_id)
-            .order_by(record_versions.c.version)
-        )
-        out = []
-        for version in versions:
-            document = self._document(
-                row.kind, record_id, version.data, version.sealed, row.wrapped_key
+        rows: dict[int, Any] = {
+            version.version: version
+            for version in self.connection.execute(
+                sa.select(record_versions).where(record_versions.c.record_id == record_id)
             )
-            document["version"] = version.version
+        }
+        rows.setdefault(current.version, _current_version(current))
+        out = []
+        for number in sorted(rows):
+            version = rows[number]
+            document = self._document(
+                current.kind, record_id, version.data, version.sealed, current.wrapped_key
+            )
+            document["version"] = number
             out.append(
                 Version(
-                    version=version.version,
+                    version=number,
                     action=version.action,
                     changed_by=version.changed_by,
                     changed_at=_utc(version.changed_at),
-                    record=record_type(row.kind).model_validate(document),
+                    record=record_type(current.kind).model_validate(document),
                 )
             )
         return out
@@ -631,28 +630,63 @@ class UnitOfWork:
             for n in names
         ]
 
-    def _snapshot(self, record: Record, action: str, columns: Mapping[str, Any]) -> None:
-        self.connection.execute(
-            sa.insert(record_versions).values(**self._version_row(record, action, columns))
+    def _keep_current_version(self, record_id: str) -> None:
+        """Copy the record's current version into its history, unless it is there already
+        (databases written before copy-on-write versions hold every version there)."""
+        current = records.alias("current")
+        kept = sa.select(
+            current.c.id,
+            current.c.version,
+            sa.case((current.c.version == 1, "create"), else_="update"),
+            current.c.updated_by,
+            current.c.updated_at,
+            current.c.data,
+            current.c.sealed,
+        ).where(
+            current.c.id == record_id,
+            ~sa.exists().where(
+                record_versions.c.record_id == current.c.id,
+                record_versions.c.version == current.c.version,
+            ),
         )
-
-    def _version_row(
-        self, record: Record, action: str, columns: Mapping[str, Any]
-    ) -> dict[str, Any]:
-        return {
-            "record_id": record.id,
-            "version": record.version,
-            "action": action,
-            "changed_by": self.actor,
-            "changed_at": record.updated_at or utcnow(),
-            "data": columns["data"],
-            "sealed": columns["sealed"],
-        }
+        self.connection.execute(
+            sa.insert(record_versions).from_select(
+                [
+                    "record_id",
+                    "version",
+                    "action",
+                    "changed_by",
+                    "changed_at",
+                    "data",
+                    "sealed",
+                ],
+                kept,
+            )
+        )
 
 
 def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+@dataclass(frozen=True)
+class _CurrentVersion:
+    """A record's current row in the shape of a ``record_versions`` row."""
+
+    action: str
+    changed_by: str | None
+    changed_at: datetime
+    data: Mapping[str, Any]
+    sealed: bytes | None
+
+
+def _current_version(row: sa.Row[Any]) -> _CurrentVersion:
+    if row.deleted_at is not None:
+        action = "delete"
+    else:
+        action = "create" if row.version == 1 else "update"
+    return _CurrentVersion(action, row.updated_by, row.updated_at, row.data, row.sealed)
 
 
 def _utc(moment: datetime) -> datetime:
