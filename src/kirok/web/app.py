@@ -18,7 +18,7 @@ from kirok.security.errors import PermissionDenied
 from kirok.services.context import Settings, open_store
 from kirok.services.records_api import BadRequest
 from kirok.store.repository import RecordStore
-from kirok.web import analysis, api, intake, maps, pages
+from kirok.web import analysis, api, dashboard, intake, maps, pages
 from kirok.web.auth import ApiUser, CsrfFailure, LoginRequired, Unauthorized
 
 SESSION_COOKIE = "kirok_session"
@@ -94,6 +94,7 @@ def create_app(
         api.build_router(),
         *pages.build_routers(),
         intake.build_router(settings),
+        dashboard.build_router(),
         *maps.build_routers(),
         analysis.build_router(),
     ):

@@ -149,11 +149,6 @@ def build_routers() -> list[APIRouter]:
         request.session["lang"] = i18n.language(lang)
         return RedirectResponse(_safe_next(next_), status_code=303)
 
-    @protected.get("/", response_class=HTMLResponse, name="dashboard")
-    def dashboard(request: Request, user: PageUser) -> Response:
-        counts = records_api.counts(store_of(request), user)
-        return render(request, "dashboard.html", {"counts": counts}, user=user)
-
     @protected.get("/search", response_class=HTMLResponse, name="search_page")
     def search_page(
         request: Request,
