@@ -78,6 +78,7 @@ def test_sign_in_search_in_korean_and_switch_language(server: str) -> None:
             page.click("button[type=submit]")
             page.wait_for_url(server + "/")
             assert page.locator("h1").inner_text() == "Dashboard"
+            page.locator("#acts-chart").wait_for(timeout=10_000)  # loaded by HTMX
             page.screenshot(path=str(SHOTS / "dashboard.png"), full_page=True)
 
             page.click("a[href='/search']")
@@ -138,6 +139,8 @@ def test_complete_an_intake_then_find_it_by_a_korean_search(server: str, tmp_pat
                 lambda msg: errors.append(msg.text) if msg.type == "error" else None,
             )
             _sign_in(page, server, "documenter")
+            page.click("#lang-switch")  # the whole wizard in Korean, vocabularies included
+            page.locator("html[lang=ko]").wait_for(timeout=10_000)
             page.click("a[href='/intake']")
             page.locator("form[data-step='source']").wait_for(timeout=10_000)
             # A missing name is shown next to its field, and nothing moves on.
