@@ -327,3 +327,47 @@ def test_roles_that_may_not_record_interviews_are_refused(site: Site) -> None:
     assert _record_counts(site.store).get("event", 0) == 0
     # Without the CSRF token the documenter is refused too.
     assert site.client.post("/intake/step", data=dict(SOURCE)).status_code == 403
+
+
+PAYLOADS = (
+    "<script>alert('x')</script>",
+    '"><img src=x onerror=alert(1)>',
+    "<svg onload=alert(1)>",
+)
+
+
+def test_script_payloads_in_every_wizard_field_render_inert(site: Site) -> None:
+    for payload in PAYLOADS:
+        typed = {
+            "source_name": f"증언 {payload}",
+            "testimony": f"증언 {payload}",
+            "source_date": "2019",
+            "event_title": f"잠입 {payload}",
+            "event_description": payload,
+            "victim_name": f"피해 {payload}",
+            "act_type": TORTURE,
+            "perp_name": f"보위부 {payload}",
+            "perp_kind": "unit",
+            "evidence_description": payload,
+        }
+        # Every step shows the others' values as hidden fields: each must stay inert there too.
+        for step in ("source", "event", "victims", "perpetrators", "places", "evidence"):
+            shown = site.client.post(
+                "/intake/step",
+                data={"csrf_token": site.csrf, "step": step, "go": "add_row", **typed},
+            ).text
+            _assert_inert(shown, payload)
+        saved = site.client.post("/intake", data={"csrf_token": site.csrf, **typed})
+        assert saved.status_code == 303, saved.text
+        pages = [site.client.get(saved.headers["location"]).text]
+        pages.append(site.client.get("/search", params={"q": "잠입"}).text)
+        pages.append(site.client.get("/search", params={"q": "보위부"}).text)
+        pages.append(site.client.get("/").text)
+        for html in pages:
+            _assert_inert(html, payload)
+
+
+def _assert_inert(html: str, payload: str) -> None:
+    assert payload not in html
+    for live in ("<script>alert", "<img src=x", "<svg onload"):
+        assert live not in html
