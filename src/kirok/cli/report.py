@@ -57,6 +57,7 @@ def report(
 ) -> None:
     """Write the annual country report; every number is a query run now on the database."""
     from kirok.reports.render import write_report
+    from kirok.services.publishing import previous_report
     from kirok.services.report import build_report
 
     formats = output_format or [OutputFormat.html]
@@ -65,6 +66,9 @@ def report(
         config = settings(db, keystore, key_file)
         keyring = open_keyring(config)
         with open_store(config) as store:
+            # Public editions are compared with the previous year's report as published.
+            public = audience is Audience.PUBLIC
+            published = previous_report(store, country, year) if public else None
             data = build_report(
                 store,
                 country=country,
@@ -73,6 +77,7 @@ def report(
                 pseudonyms=keyring,
                 generated_on=generated_on,
                 clearance=clearance,
+                previous_report=published,
             )
         for fmt in formats:
             path = write_report(data, fmt.value, out, with_charts=charts)

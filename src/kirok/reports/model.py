@@ -39,6 +39,7 @@ __all__ = [
     "Figure",
     "IndicatorBlock",
     "NotPublishable",
+    "PreviousReport",
     "RecordOfActions",
     "ReportData",
     "Section",
@@ -165,6 +166,18 @@ class Camp(_Model):
     status: str = ""
 
 
+class PreviousReport(_Model):
+    """The numbers the previous year's report gave when it was published, by figure label.
+
+    The current report recomputes the previous year with today's records; comparing the two
+    shows how much was documented after publication (testimony about a year keeps arriving for
+    years after it)."""
+
+    year: int
+    published_on: date
+    values: dict[str, float]
+
+
 class ReportData(_Model):
     country: str = Field(min_length=2, max_length=3)
     country_name: str
@@ -178,6 +191,7 @@ class ReportData(_Model):
     indicators: list[IndicatorBlock] = Field(default_factory=list)
     camps: list[Camp] = Field(default_factory=list)
     previous_year: int | None = None
+    previous_report: PreviousReport | None = None
 
     @model_validator(mode="after")
     def _complete_and_publishable(self) -> ReportData:
@@ -190,6 +204,14 @@ class ReportData(_Model):
 
     def figures(self) -> list[Figure]:
         return [f for s in self.sections for f in s.figures]
+
+    def compared_with_previous_report(self) -> list[tuple[Figure, float]]:
+        """Each figure with the value the previous report published for the same label and
+        year (``figure.previous`` is the same query run now)."""
+        if self.previous_report is None or self.previous_report.year != self.year - 1:
+            return []
+        published = self.previous_report.values
+        return [(f, published[f.label]) for f in self.figures() if f.label in published]
 
 
 def check_publishable(report: ReportData) -> None:

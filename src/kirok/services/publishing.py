@@ -25,7 +25,7 @@ from typing import Final
 import sqlalchemy as sa
 
 from kirok.domain.errors import KirokError
-from kirok.reports.model import Audience, ReportData, check_publishable
+from kirok.reports.model import Audience, PreviousReport, ReportData, check_publishable
 from kirok.reports.publishing import (
     MailingList,
     PublishedReport,
@@ -54,6 +54,7 @@ __all__ = [
     "mailing_list",
     "public_report",
     "publications",
+    "previous_report",
     "publish",
     "signing_key",
     "withdraw",
@@ -95,7 +96,8 @@ def _slug(country: str, year: int) -> str:
 def public_report(
     store: RecordStore, pseudonyms: PseudonymSource, country: str, year: int, *, on: date
 ) -> ReportData:
-    """The public-audience report, built now from the live records, checked publishable."""
+    """The public-audience report, built now from the live records, checked publishable, and
+    compared with the previous year's published report when there is one."""
     report = build_report(
         store,
         country=country,
@@ -103,6 +105,7 @@ def public_report(
         audience=Audience.PUBLIC,
         pseudonyms=pseudonyms,
         generated_on=on,
+        previous_report=previous_report(store, country, year),
     )
     check_publishable(report)
     return report
@@ -131,14 +134,13 @@ def publish(
     code = country.upper()
     if code not in COUNTRIES:
         raise NotPublished(f"no report is defined for country {country!r}")
-    public_report(store, pseudonyms, code, year, on=on or date.today())
+    report = public_report(store, pseudonyms, code, year, on=on or date.today())
+    # The numbers as published (counts only, no citation), for next year's comparison; as
+    # text, since the audit chain hashes no floats.
+    figures = {f.label: repr(f.value) for f in report.figures()}
+    details = {"country": code, "year": year, "published": True, "figures": figures}
     with store.write(actor) as uow:
-        uow.audit(
-            AuditAction.PUBLISH,
-            _ENTITY,
-            _slug(code, year),
-            {"country": code, "year": year, "published": True},
-        )
+        uow.audit(AuditAction.PUBLISH, _ENTITY, _slug(code, year), details)
     return next(p for p in publications(store) if p.slug == _slug(code, year))
 
 
@@ -154,6 +156,28 @@ def withdraw(store: RecordStore, country: str, year: int, *, actor: str) -> None
             _slug(code, year),
             {"country": code, "year": year, "published": False},
         )
+
+
+def previous_report(store: RecordStore, country: str, year: int) -> PreviousReport | None:
+    """The numbers of the report for ``year`` − 1 as last published, if it is published."""
+    slug = _slug(country.upper(), year - 1)
+    if not any(p.slug == slug for p in publications(store)):
+        return None
+    with store.read() as uow:
+        row = uow.connection.execute(
+            sa.select(audit_log.c.at, audit_log.c.details)
+            .where(audit_log.c.action == AuditAction.PUBLISH.value)
+            .where(audit_log.c.entity == _ENTITY)
+            .where(audit_log.c.record_id == slug)
+            .order_by(audit_log.c.seq.desc())
+            .limit(1)
+        ).first()
+    if row is None:
+        return None
+    details = json.loads(row.details)
+    at = datetime.fromisoformat(str(row.at).replace("Z", "+00:00"))
+    values = {str(k): float(v) for k, v in details.get("figures", {}).items()}
+    return PreviousReport(year=year - 1, published_on=at.date(), values=values)
 
 
 def publications(store: RecordStore) -> list[Publication]:

@@ -14,7 +14,7 @@ from typing import Final
 
 from kirok.domain.indicators import Direction
 from kirok.domain.records import Confidentiality
-from kirok.reports.model import Audience, ReportData
+from kirok.reports.model import Audience, PreviousReport, ReportData
 from kirok.security.policy import PseudonymSource
 from kirok.services.reporting import actions, detention, estimates, refugees
 from kirok.services.reporting.acts import ACT_QUERIES, ActQuery, query
@@ -54,11 +54,14 @@ def build_report(
     pseudonyms: PseudonymSource,
     generated_on: date,
     clearance: Confidentiality = Confidentiality.CONFIDENTIAL,
+    previous_report: PreviousReport | None = None,
 ) -> ReportData:
     """Run every query of the report for ``audience`` and assemble its :class:`ReportData`.
 
     ``generated_on`` is also the date on which consents are judged (a consent revoked before
-    it no longer clears anything).
+    it no longer clears anything). ``previous_report``: the numbers the previous year's report
+    published, to compare with the same queries run now
+    (``kirok.services.publishing.previous_report``).
     """
     code = country.upper()
     if code not in COUNTRIES:
@@ -102,4 +105,5 @@ def build_report(
         actions=record,
         indicators=indicators,
         camps=camps,
+        previous_report=previous_report,
     )
