@@ -6,7 +6,8 @@ Nothing in the index is plaintext or an unkeyed hash of it. Each backend indexes
 own inverted index:
 
 - SQLite: an FTS5 table over ``search_docs.tokens`` (space-separated hex tokens; external
-  content, ``detail=none``), kept in step by triggers. FTS5 buffers a transaction's postings in
+  content, ``detail=none``). New rows are added to it here, in one statement after the rows
+  themselves; triggers mirror deletes and changes. FTS5 buffers a transaction's postings in
   memory and writes them as compact sorted segments.
 - PostgreSQL: ``search_docs.tokens`` is a ``bigint[]`` with a GIN index; a query asks for rows
   whose array contains every wanted token (``@>``).
@@ -67,8 +68,21 @@ def insert_statement(dialect: str) -> str:
 
 
 def insert(connection: Connection, rows: list[tuple[str, str | list[int]]]) -> None:
-    if rows:
-        connection.exec_driver_sql(insert_statement(connection.dialect.name), rows)
+    """Index rows: (record id, ``stored_value`` of its tokens), in one executemany."""
+    if not rows:
+        return
+    dialect = connection.dialect.name
+    if dialect != "sqlite":
+        connection.exec_driver_sql(insert_statement(dialect), rows)
+        return
+    # The writer holds SQLite's write lock: the new rows are exactly those numbered after it.
+    last = connection.exec_driver_sql("SELECT coalesce(max(doc), 0) FROM search_docs").scalar()
+    connection.exec_driver_sql(insert_statement(dialect), rows)
+    connection.exec_driver_sql(
+        f"INSERT INTO {SQLITE_SEARCH_TABLE}(rowid, tokens) "
+        "SELECT doc, tokens FROM search_docs WHERE doc > ?",
+        (last,),
+    )
 
 
 def remove(connection: Connection, record_id: str) -> None:
