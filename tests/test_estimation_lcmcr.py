@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numba
 import numpy as np
 import pytest
 from scipy.special import betaln, gammaln
+from scipy.stats import binom, chi2
 
 from kirok.estimation import diagnostics
 from kirok.estimation.estimate import estimate_lcmcr
 from kirok.estimation.histories import CaptureHistories, all_patterns, histories_from_csv
-from kirok.estimation.lcmcr import Priors, advance, initial_state
+from kirok.estimation.lcmcr import Priors, _binomial, _split, advance, initial_state
 from kirok.estimation.mcmc import RunSettings, chain_seeds, run_chains
 
 KOSOVO = Path(__file__).parent / "data" / "kosovo.csv"
@@ -127,3 +129,67 @@ def test_kosovo_k10_matches_the_reference_posterior() -> None:
     assert result.median == pytest.approx(10_429, abs=60)
     assert result.ci_lower == pytest.approx(9_002, abs=100)
     assert result.ci_upper == pytest.approx(13_880, abs=250)
+
+
+@numba.njit
+def _binomial_draws(n: int, p: float, size: int, rng: np.random.Generator) -> np.ndarray:
+    out = np.empty(size, dtype=np.int64)
+    for i in range(size):
+        out[i] = _binomial(n, p, rng)
+    return out
+
+
+@numba.njit
+def _split_draws(
+    total: int, weights: np.ndarray, size: int, rng: np.random.Generator
+) -> np.ndarray:
+    out = np.empty((size, weights.size), dtype=np.int64)
+    row = np.empty(weights.size, dtype=np.int64)
+    order = np.empty(weights.size, dtype=np.int64)
+    for i in range(size):
+        _split(total, weights, row, order, rng)
+        out[i] = row
+    return out
+
+
+def _chi_square_p(draws: np.ndarray, n: int, p: float) -> float:
+    """Goodness of fit of integer draws to Binomial(n, p), sparse cells pooled."""
+    observed = np.bincount(draws, minlength=n + 1).astype(np.float64)
+    expected = binom.pmf(np.arange(n + 1), n, p) * draws.size
+    keep = expected >= 10
+    observed = np.append(observed[keep], observed[~keep].sum())
+    expected = np.append(expected[keep], expected[~keep].sum())
+    if expected[-1] < 10:
+        observed[-2] += observed[-1]
+        expected[-2] += expected[-1]
+        observed, expected = observed[:-1], expected[:-1]
+    statistic = float(((observed - expected) ** 2 / expected).sum())
+    return float(chi2.sf(statistic, observed.size - 1))
+
+
+@pytest.mark.parametrize(
+    ("n", "p"),
+    [(1131, 0.6), (1131, 0.05), (40, 0.25), (41, 0.2439), (4400, 0.002), (12, 0.9), (3, 0.97)],
+)
+def test_binomial_draws_follow_the_binomial_distribution(n: int, p: float) -> None:
+    """Both branches (inversion below n·p = 10, transformed rejection above) and p > ½."""
+    draws = _binomial_draws(n, p, 200_000, np.random.default_rng(n))
+    assert draws.min() >= 0 and draws.max() <= n
+    assert _chi_square_p(draws, n, p) > 1e-4
+    assert abs(draws.mean() - n * p) < 5 * np.sqrt(n * p * (1 - p) / draws.size)
+
+
+@pytest.mark.parametrize("total", [7, 60, 1131])
+def test_split_is_a_multinomial_draw(total: int) -> None:
+    """Categorical draws, sequential binomials and the switch between them give one multinomial."""
+    weights = np.array([0.3, 5.0, 1e-9, 2.0, 0.7, 1.0])
+    draws = _split_draws(total, weights, 100_000, np.random.default_rng(total))
+    assert np.all(draws.sum(axis=1) == total)
+    probabilities = weights / weights.sum()
+    for c, p in enumerate(probabilities):
+        if p * total > 1:
+            assert _chi_square_p(draws[:, c], total, float(p)) > 1e-4
+    # the multinomial's covariance: −total·p_a·p_b between two classes
+    observed = np.cov(draws[:, 1], draws[:, 3])[0, 1]
+    expected = -total * probabilities[1] * probabilities[3]
+    assert abs(observed - expected) < 0.05 * abs(expected) + 0.01

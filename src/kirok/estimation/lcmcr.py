@@ -27,6 +27,7 @@ FloatArray = npt.NDArray[np.float64]
 LOG_TINY = -745.0  # log of the smallest positive double; a stick piece that underflowed
 CAP_FACTOR = 20  # the R package's cap: n₀ ≤ 20·n
 MAX_REDRAWS = 100
+SMALL_REST = 2  # categorical draws when at most this many people per remaining class are left
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,109 @@ def initial_state(n_lists: int, n_observed: int, priors: Priors, seed: int) -> C
     return ChainState(lam=lam, log_pi=log_pi, alpha=1.0, unobserved=unobserved, rng=rng)
 
 
+_STIRLING_TAIL = np.array(
+    [
+        0.0810614667953272,
+        0.0413406959554092,
+        0.0276779256849983,
+        0.02079067210376509,
+        0.0166446911898211,
+        0.0138761288230707,
+        0.0118967099458917,
+        0.0104112652619720,
+        0.00925546218271273,
+        0.00833056343336287,
+    ]
+)
+
+
+@numba.njit(cache=True)
+def _stirling_tail(k: float) -> float:
+    """log k! − [log √(2π) + (k + ½) log(k + 1) − (k + 1)]: a table, then the Stirling series."""
+    if k <= 9.0:
+        return float(_STIRLING_TAIL[int(k)])
+    kp1 = k + 1.0
+    kp1sq = kp1 * kp1
+    return (1.0 / 12.0 - (1.0 / 360.0 - 1.0 / 1260.0 / kp1sq) / kp1sq) / kp1
+
+
+@numba.njit(cache=True)
+def _binomial_inversion(n: int, p: float, rng: np.random.Generator) -> int:
+    """Binomial(n, p) by sequential search of the cdf from 0 (Kachitvichyanukul & Schmeiser)."""
+    q = 1.0 - p
+    s = p / q
+    a = (n + 1) * s
+    first = math.exp(n * math.log1p(-p))
+    while True:
+        u = rng.random()
+        r = first
+        x = 0
+        while u >= r:
+            u -= r
+            x += 1
+            if x > n:  # rounding left a sliver of probability past n: draw again
+                break
+            r *= a / x - s
+        if x <= n:
+            return x
+
+
+@numba.njit(cache=True)
+def _binomial_btrs(n: int, p: float, rng: np.random.Generator) -> int:
+    """Binomial(n, p), n·p ≥ 10, p ≤ ½: Hörmann's (1993) transformed rejection with squeeze.
+
+    About 1.2 pairs of uniforms per draw and no set-up tables; the acceptance test compares
+    with the exact log pmf ratio (log-factorials through Stirling's series with the
+    remainder tabulated below 10).
+    """
+    spq = math.sqrt(n * p * (1.0 - p))
+    b = 1.15 + 2.53 * spq
+    a = -0.0873 + 0.0248 * b + 0.01 * p
+    c = n * p + 0.5
+    v_r = 0.92 - 4.2 / b
+    r = p / (1.0 - p)
+    alpha = (2.83 + 5.1 / b) * spq
+    m = math.floor((n + 1) * p)
+    while True:
+        u = rng.random() - 0.5
+        v = rng.random()
+        us = 0.5 - abs(u)
+        k = math.floor((2.0 * a / us + b) * u + c)
+        if k < 0.0 or k > n:
+            continue
+        if us >= 0.07 and v <= v_r:
+            return int(k)
+        v = math.log(v * alpha / (a / (us * us) + b))
+        bound = (
+            (m + 0.5) * math.log((m + 1.0) / (r * (n - m + 1.0)))
+            + (n + 1.0) * math.log((n - m + 1.0) / (n - k + 1.0))
+            + (k + 0.5) * math.log(r * (n - k + 1.0) / (k + 1.0))
+            + _stirling_tail(m)
+            + _stirling_tail(n - m)
+            - _stirling_tail(k)
+            - _stirling_tail(n - k)
+        )
+        if v <= bound:
+            return int(k)
+
+
+@numba.njit(cache=True)
+def _binomial(n: int, p: float, rng: np.random.Generator) -> int:
+    """An exact Binomial(n, p) draw: inversion when n·min(p, 1 − p) < 10, else BTRS."""
+    if n <= 0 or p <= 0.0:
+        return 0
+    if p >= 1.0:
+        return n
+    if p > 0.5:
+        q = 1.0 - p
+        if n * q < 10.0:
+            return n - _binomial_inversion(n, q, rng)
+        return n - _binomial_btrs(n, q, rng)
+    if n * p < 10.0:
+        return _binomial_inversion(n, p, rng)
+    return _binomial_btrs(n, p, rng)
+
+
 @numba.njit(cache=True)
 def _split(
     total: int, weights: FloatArray, out: IntArray, order: IntArray, rng: np.random.Generator
@@ -112,11 +216,22 @@ def _split(
         i = order[r]
         if remaining == 0:
             return
+        if remaining <= SMALL_REST * (k - r):
+            # few people left for the remaining classes: a uniform each beats a binomial per class
+            for _ in range(remaining):
+                u = rng.random() * rest
+                t = r
+                acc = weights[order[t]]
+                while acc < u and t < k - 1:
+                    t += 1
+                    acc += weights[order[t]]
+                out[order[t]] += 1
+            return
         p = weights[i] / rest
         if p >= 1.0:
             out[i] = remaining
             return
-        count = rng.binomial(remaining, p) if p > 0.0 else 0
+        count = _binomial(remaining, p, rng)
         out[i] = count
         remaining -= count
         rest -= weights[i]
@@ -147,8 +262,22 @@ def _run(
     for m in range(n_patterns):
         n += counts[m]
     cap = CAP_FACTOR * n
+    # the lists each pattern is on, so a pattern's weight costs (lists it is on) adds per class
+    on_lists = np.zeros((n_patterns, n_lists), dtype=np.int64)
+    n_on = np.zeros(n_patterns, dtype=np.int64)
+    for m in range(n_patterns):
+        for j in range(n_lists):
+            if patterns[m, j]:
+                on_lists[m, n_on[m]] = j
+                n_on[m] += 1
     log_lam = np.empty((n_lists, k))
     log_not = np.empty((n_lists, k))
+    for j in range(n_lists):
+        for c in range(k):
+            log_lam[j, c] = math.log(lam[j, c])
+            log_not[j, c] = math.log1p(-lam[j, c])
+    base = np.empty(k)  # log π_c + Σ_j log(1 − λ_jc): the log weight of pattern 0…0
+    logit = np.empty((n_lists, k))  # what being on list j adds to it
     weights = np.empty(k)
     split = np.empty(k, dtype=np.int64)
     order = np.empty(k, dtype=np.int64)
@@ -158,34 +287,44 @@ def _run(
     stored = 0
     for sweep in range(n_sweeps):
         # 1. split each observed pattern's people over the classes
-        for j in range(n_lists):
-            for c in range(k):
-                log_lam[j, c] = math.log(lam[j, c])
-                log_not[j, c] = math.log1p(-lam[j, c])
-        in_class[:] = 0
-        on_list[:, :] = 0
+        for c in range(k):
+            w = log_pi[c]
+            for j in range(n_lists):
+                w += log_not[j, c]
+                logit[j, c] = log_lam[j, c] - log_not[j, c]
+            base[c] = w
+            in_class[c] = 0
+            for j in range(n_lists):
+                on_list[j, c] = 0
         for m in range(n_patterns):
             top = -np.inf
             for c in range(k):
-                w = log_pi[c]
-                for j in range(n_lists):
-                    w += log_lam[j, c] if patterns[m, j] else log_not[j, c]
+                w = base[c]
+                for t in range(n_on[m]):
+                    w += logit[on_lists[m, t], c]
                 weights[c] = w
                 top = max(top, w)
             for c in range(k):
                 weights[c] = math.exp(weights[c] - top)
             _split(counts[m], weights, split, order, rng)
             for c in range(k):
-                in_class[c] += split[c]
-                for j in range(n_lists):
-                    if patterns[m, j]:
-                        on_list[j, c] += split[c]
-        # 2. capture probabilities; the unobserved of each class are on no list
+                size = split[c]
+                if size:
+                    in_class[c] += size
+                    for t in range(n_on[m]):
+                        on_list[on_lists[m, t], c] += size
+        # 2. capture probabilities, as two gamma draws so that log λ and log(1 − λ) are both
+        #    exact without a log1p; the unobserved of each class are on no list
         for c in range(k):
             total = in_class[c] + unobserved[c]
             for j in range(n_lists):
-                p = rng.beta(1.0 + on_list[j, c], 1.0 + total - on_list[j, c])
-                lam[j, c] = min(max(p, 1e-300), 1.0 - 1e-16)
+                x = max(rng.standard_gamma(1.0 + on_list[j, c]), 1e-300)
+                y = max(rng.standard_gamma(1.0 + total - on_list[j, c]), 1e-300)
+                s = x + y
+                log_s = math.log(s)
+                lam[j, c] = x / s
+                log_lam[j, c] = math.log(x) - log_s
+                log_not[j, c] = math.log(y) - log_s
         # 3. stick-breaking weights, in logs (a stick piece may underflow)
         tail = 0
         for c in range(k):
@@ -194,8 +333,8 @@ def _run(
         for c in range(k - 1):
             size = in_class[c] + unobserved[c]
             tail -= size
-            g1 = rng.gamma(1.0 + size, 1.0)
-            g2 = rng.gamma(alpha + tail, 1.0)
+            g1 = rng.standard_gamma(1.0 + size)
+            g2 = rng.standard_gamma(alpha + tail)
             log_sum = math.log(g1 + g2)
             log_v = math.log(g1) - log_sum if g1 > 0.0 else LOG_TINY
             log_1mv = math.log(g2) - log_sum if g2 > 0.0 else LOG_TINY
@@ -207,7 +346,7 @@ def _run(
         for c in range(k):
             w = log_pi[c]
             for j in range(n_lists):
-                w += math.log1p(-lam[j, c])
+                w += log_not[j, c]
             weights[c] = w
             top = max(top, w)
         p0 = 0.0
