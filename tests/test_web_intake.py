@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 
 from kirok.domain.records import (
     Act,
+    Confidentiality,
     Consent,
     Event,
     Evidence,
@@ -371,3 +372,33 @@ def _assert_inert(html: str, payload: str) -> None:
     assert payload not in html
     for live in ("<script>alert", "<img src=x", "<svg onload"):
         assert live not in html
+
+
+def test_a_recorded_unit_can_be_chosen_as_the_perpetrator(site: Site) -> None:
+    from kirok.domain.records import NameForm
+
+    with site.store.write("seed") as uow:
+        unit = uow.add(
+            Person(
+                counting_unit="03000000000007",
+                name_forms=[NameForm(text="국가보위성")],
+                confidentiality=Confidentiality.PUBLIC,
+            )
+        )
+    page = _step(site, site.client.get("/intake").text, SOURCE).text
+    page = _step(site, page, EVENT).text
+    page = _step(site, page, [("victim_name", "박철"), ("act_type", TORTURE)]).text
+    assert f'<option value="{unit.id}">국가보위성</option>' in page
+    unknown = _step(site, page, [("perp_existing", "no-such-unit"), ("perp_type", MSS)])
+    assert unknown.status_code == 422 and 'id="err-perp_existing-0"' in unknown.text
+    page = _step(site, page, [("perp_existing", unit.id), ("perp_degree", DIRECTLY)]).text
+    page = _step(site, page, [("act_place", ""), ("act_place_km", "0")]).text
+    carried = [(n, v) for n, v in _hidden(page) if n != "csrf_token"]
+    persons_before = _record_counts(site.store)["person"]
+    saved = site.client.post("/intake", data=_form([("csrf_token", site.csrf), *carried]))
+    assert saved.status_code == 303, saved.text
+    with site.store.read() as uow:
+        (involvement,) = uow.list(ListQuery(kind="involvement", refers_to=unit.id))
+    assert isinstance(involvement, Involvement) and involvement.degree == DIRECTLY
+    # The source and the victim are new; the unit is not recorded a second time.
+    assert _record_counts(site.store)["person"] == persons_before + 2

@@ -10,7 +10,7 @@ for why nothing is kept on the server between steps.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -21,7 +21,7 @@ from kirok.domain.records import Confidentiality, Place
 from kirok.domain.vocabulary import load_vocabularies
 from kirok.security import policy
 from kirok.security.errors import PermissionDenied
-from kirok.services import evidence, geo
+from kirok.services import evidence, geo, records_api
 from kirok.services.context import Settings
 from kirok.services.users import WebUser
 from kirok.web import i18n, intake_commit
@@ -37,6 +37,8 @@ from kirok.web.intake_form import (
 from kirok.web.pages import lang_of, render
 
 _CORE_KINDS = ("event", "person", "act", "information", "consent")
+#: Recorded units offered as perpetrators (a select, so kept to a readable number).
+MAX_UNITS = 500
 
 
 def require_intake(user: WebUser) -> None:
@@ -83,6 +85,34 @@ def _readable_places(request: Request, user: WebUser) -> dict[str, Place]:
     return geo.readable_places(store_of(request), user)
 
 
+def _known_units(request: Request, user: WebUser, lang: str) -> list[tuple[str, str]]:
+    """Perpetrator units already recorded (MSS and MPS offices, camp guards…) the user may read.
+
+    Choosing one links the new acts to it instead of recording the same unit again."""
+    if not policy.can(user, policy.Action.READ, "person", policy.Confidentiality.PUBLIC):
+        return []
+    page = records_api.list_records(
+        store_of(request),
+        user,
+        "person",
+        terms=[intake_commit.COUNTING_UNIT_GROUP],
+        limit=MAX_UNITS,
+    )
+    named = [(str(d["id"]), records_api.summary(d)) for d in page.items]
+    return sorted(named, key=lambda pair: pair[1])
+
+
+def _unit_checker(request: Request, user: WebUser) -> Callable[[str], bool]:
+    known: list[set[str]] = []
+
+    def exists(person_id: str) -> bool:
+        if not known:
+            known.append({i for i, _ in _known_units(request, user, lang_of(request))})
+        return person_id in known[0]
+
+    return exists
+
+
 def _wizard(
     request: Request,
     user: WebUser,
@@ -95,6 +125,7 @@ def _wizard(
 ) -> HTMLResponse:
     lang = lang_of(request)
     places = _readable_places(request, user)
+    units = _known_units(request, user, lang) if step == "perpetrators" else []
 
     def label(key: str) -> str:
         return i18n.translate(lang, key)
@@ -117,6 +148,7 @@ def _wizard(
         "victim_options": victim_options,
         "radii": UNCERTAINTY_KM,
         "places": _place_options(places, lang),
+        "units": units,
         "notice": notice,
         "vocab": {
             "connection": _terms("source_connection_to_information", lang),
@@ -203,7 +235,12 @@ def build_router(settings: Settings | None = None) -> APIRouter:
             form.add_row(step)
             return _wizard(request, user, form, step, {})
         places = _readable_places(request, user)
-        problems = form.problems(step, place_exists=places.__contains__, levels=_levels(user))
+        problems = form.problems(
+            step,
+            place_exists=places.__contains__,
+            levels=_levels(user),
+            perpetrator_exists=_unit_checker(request, user),
+        )
         if problems:
             return _wizard(request, user, form, step, problems, status=422)
         if step == "victims":
@@ -225,7 +262,11 @@ def build_router(settings: Settings | None = None) -> APIRouter:
     async def _save(request: Request, user: WebUser) -> Response:
         form = IntakeForm.parse(await request.form())
         places = _readable_places(request, user)
-        step, problems = form.all_problems(place_exists=places.__contains__, levels=_levels(user))
+        step, problems = form.all_problems(
+            place_exists=places.__contains__,
+            levels=_levels(user),
+            perpetrator_exists=_unit_checker(request, user),
+        )
         if step is not None:
             return _wizard(request, user, form, step, problems, status=422)
         uploads, too_large = await _uploads(request)

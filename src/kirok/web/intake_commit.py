@@ -191,19 +191,22 @@ def build_records(form: IntakeForm, places: dict[str, Place]) -> tuple[Event, li
         )
     )
     for i in form.perpetrator_rows():
-        unit = rows["perp_kind"][i] == "unit"
-        perpetrator = _person(
-            rows["perp_name"][i],
-            level,
-            counting_unit=COUNTING_UNIT_GROUP if unit else COUNTING_UNIT_INDIVIDUAL,
-        )
-        out.append(perpetrator)
+        perpetrator_id = rows["perp_existing"][i]
+        if not perpetrator_id:  # a perpetrator not recorded before
+            unit = rows["perp_kind"][i] == "unit"
+            perpetrator = _person(
+                rows["perp_name"][i],
+                level,
+                counting_unit=COUNTING_UNIT_GROUP if unit else COUNTING_UNIT_INDIVIDUAL,
+            )
+            out.append(perpetrator)
+            perpetrator_id = perpetrator.id
         target = rows["perp_victim"][i]
         chosen = list(acts.values()) if target in ("", "all") else [acts[int(target)]]
         out.extend(
             Involvement(
                 act_id=act.id,
-                perpetrator_id=perpetrator.id,
+                perpetrator_id=perpetrator_id,
                 degree=rows["perp_degree"][i] or None,
                 perpetrator_type=rows["perp_type"][i] or None,
                 confidentiality=form.level,

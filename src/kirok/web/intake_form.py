@@ -74,7 +74,14 @@ _ROWS: Mapping[str, tuple[str, ...]] = {
     "source": (),
     "event": (),
     "victims": ("victim_name", "victim_sex", "victim_birth", "act_type"),
-    "perpetrators": ("perp_name", "perp_kind", "perp_type", "perp_degree", "perp_victim"),
+    "perpetrators": (
+        "perp_existing",
+        "perp_name",
+        "perp_kind",
+        "perp_type",
+        "perp_degree",
+        "perp_victim",
+    ),
     "places": ("act_place", "act_place_km"),
     "evidence": (),
 }
@@ -152,7 +159,12 @@ class IntakeForm:
         ]
 
     def perpetrator_rows(self) -> list[int]:
-        return [i for i in range(self.row_count("perpetrators")) if self.rows["perp_name"][i]]
+        """Rows naming a perpetrator: a new one by name, or one already recorded."""
+        return [
+            i
+            for i in range(self.row_count("perpetrators"))
+            if self.rows["perp_name"][i] or self.rows["perp_existing"][i]
+        ]
 
     def hidden_pairs(self, step: str) -> list[tuple[str, str]]:
         """The values of every step but `step`, to carry as hidden fields."""
@@ -171,7 +183,12 @@ class IntakeForm:
     # ------------------------------------------------------------------------------ checks
 
     def problems(
-        self, step: str, *, place_exists: Callable[[str], bool], levels: Sequence[str]
+        self,
+        step: str,
+        *,
+        place_exists: Callable[[str], bool],
+        levels: Sequence[str],
+        perpetrator_exists: Callable[[str], bool] = lambda _id: False,
     ) -> dict[str, str]:
         """Field -> interface-string key of what is wrong in `step` (empty when all is well)."""
         out: dict[str, str] = {}
@@ -182,17 +199,26 @@ class IntakeForm:
         elif step == "victims":
             self._check_victims(out)
         elif step == "perpetrators":
-            self._check_perpetrators(out)
+            self._check_perpetrators(out, perpetrator_exists)
         elif step == "places":
             self._check_places(out, place_exists)
         return out
 
     def all_problems(
-        self, *, place_exists: Callable[[str], bool], levels: Sequence[str]
+        self,
+        *,
+        place_exists: Callable[[str], bool],
+        levels: Sequence[str],
+        perpetrator_exists: Callable[[str], bool] = lambda _id: False,
     ) -> tuple[str | None, dict[str, str]]:
         """The first step with a problem and its problems, or (None, {})."""
         for step in STEPS:
-            found = self.problems(step, place_exists=place_exists, levels=levels)
+            found = self.problems(
+                step,
+                place_exists=place_exists,
+                levels=levels,
+                perpetrator_exists=perpetrator_exists,
+            )
             if found:
                 return step, found
         return None, {}
@@ -246,16 +272,22 @@ class IntakeForm:
             _term(out, f"victim_sex-{i}", self.rows["victim_sex"][i], "victim_sex")
             _edtf(out, f"victim_birth-{i}", self.rows["victim_birth"][i])
 
-    def _check_perpetrators(self, out: dict[str, str]) -> None:
+    def _check_perpetrators(
+        self, out: dict[str, str], perpetrator_exists: Callable[[str], bool]
+    ) -> None:
         victims = {str(i) for i in self.victim_rows()}
         for i in range(self.row_count("perpetrators")):
-            name = self.rows["perp_name"][i]
+            name, existing = self.rows["perp_name"][i], self.rows["perp_existing"][i]
             others = [self.rows[n][i] for n in ("perp_type", "perp_degree")]
-            if not name:
+            if existing and not perpetrator_exists(existing):
+                out[f"perp_existing-{i}"] = "intake.err.choice"
+            elif existing and name:
+                out[f"perp_name-{i}"] = "intake.err.name_or_existing"
+            if not name and not existing:
                 if any(others):
                     out[f"perp_name-{i}"] = "intake.err.required"
                 continue
-            if self.rows["perp_kind"][i] not in PERPETRATOR_KINDS:
+            if not existing and self.rows["perp_kind"][i] not in PERPETRATOR_KINDS:
                 out[f"perp_kind-{i}"] = "intake.err.choice"
             _term(out, f"perp_type-{i}", self.rows["perp_type"][i], "perp_type")
             _term(out, f"perp_degree-{i}", self.rows["perp_degree"][i], "perp_degree")
