@@ -149,6 +149,11 @@ def test_subscribe_confirm_announce_and_one_click_unsubscribe(site: Site) -> Non
         "/subscribe", data={"email": "Reader@Example.org", "csrf_token": _csrf(index)}
     )
     assert done.status_code == 200 and "confirmation link" in done.text
+    again = client.post(
+        "/subscribe", data={"email": "reader@example.ORG", "csrf_token": _csrf(index)}
+    )
+    assert again.status_code == 200 and again.text == done.text
+    assert len(collector.messages) == 1  # not mailed twice within RESEND_AFTER
     bad = client.post("/subscribe", data={"email": "not an address", "csrf_token": _csrf(index)})
     assert bad.status_code == 422
     (rcpts, confirmation) = collector.messages[0]

@@ -17,6 +17,7 @@ import test_reports_publishing as mail
 from kirok.reports.publishing import InvalidToken, SmtpSettings, SubscriptionState
 from kirok.security.envelope import DecryptionError
 from kirok.security.keys import Keyring
+from kirok.services import publishing
 from kirok.services.context import Settings, initialise, open_keyring, open_store
 from kirok.services.publishing import (
     DatabaseSubscribers,
@@ -67,18 +68,20 @@ def test_double_opt_in_and_one_click_unsubscribe_on_the_database(
     store: RecordStore, settings: Settings, smtp_server: tuple[Collector, int]
 ) -> None:
     collector, port = smtp_server
-    mailing = mailing_list(
-        store,
-        actor="web:public",
-        settings=ListSettings(
-            base_url="https://reports.example.org",
-            sender="reports@kirok.example.org",
-            smtp=SmtpSettings("127.0.0.1", port, starttls=False),
-        ),
+    options = ListSettings(
+        base_url="https://reports.example.org",
+        sender="reports@kirok.example.org",
+        smtp=SmtpSettings("127.0.0.1", port, starttls=False),
     )
+    mailing = mailing_list(store, actor="web:public", settings=options)
     subscribers_db = DatabaseSubscribers(store, actor="test")
     mailing.subscribe(ADDRESS)
     assert subscribers_db.state(ADDRESS) is SubscriptionState.PENDING
+    since = subscribers_db.pending_since(ADDRESS)
+    assert since is not None and since.tzinfo is not None
+    # Asked again at once: no second confirmation mail (the form cannot flood a mailbox).
+    assert publishing.subscribe(store, ADDRESS, actor="web:public", settings=options) is False
+    assert len(collector.messages) == 1
     assert mailing.announce(ENTRY) == 0
     (rcpts, confirmation) = collector.messages[0]
     assert rcpts == [STORED]

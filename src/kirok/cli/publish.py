@@ -137,8 +137,11 @@ def subscribe(
 
     options = _list_settings(site_url, sender, smtp_host, smtp_port, starttls, smtp_user)
     with fail_on_errors(), open_store(settings(db, keystore, key_file)) as store:
-        publishing.mailing_list(store, actor=_actor(), settings=options).subscribe(email)
-    typer.echo("confirmation sent (the address receives nothing else until it is confirmed)")
+        sent = publishing.subscribe(store, email, actor=_actor(), settings=options)
+    if sent:
+        typer.echo("confirmation sent (the address receives nothing else until it is confirmed)")
+    else:
+        typer.echo("a confirmation link was sent to this address a short while ago: not again")
 
 
 def confirm(

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Final
 
 import sqlalchemy as sa
@@ -57,8 +57,13 @@ __all__ = [
     "previous_report",
     "publish",
     "signing_key",
+    "subscribe",
     "withdraw",
 ]
+
+#: A pending address is mailed a confirmation link at most once in this time, so the form
+#: cannot be used to flood someone's mailbox.
+RESEND_AFTER: Final = timedelta(minutes=15)
 
 _ENTITY: Final = "published_report"
 _DIGEST_FIELD: Final = "subscriber_email"
@@ -228,6 +233,19 @@ class DatabaseSubscribers:
             ).scalar_one_or_none()
         return None if found is None else SubscriptionState(found)
 
+    def pending_since(self, email: str) -> datetime | None:
+        """When a still-pending subscription was last asked for (None if not pending)."""
+        with self.store.read() as uow:
+            row = uow.connection.execute(
+                sa.select(subscribers.c.state, subscribers.c.updated_at).where(
+                    subscribers.c.email_digest == self._digest(email)
+                )
+            ).first()
+        if row is None or row.state != SubscriptionState.PENDING.value:
+            return None
+        moment: datetime = row.updated_at
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
     def set_state(self, email: str, state: SubscriptionState) -> None:
         address = normalise_email(email)
         digest = self._digest(address)
@@ -316,6 +334,16 @@ def _token_list(store: RecordStore, actor: str) -> MailingList:
     # Checking a token sends nothing: the SMTP and link settings are never used.
     unused = ListSettings("http://localhost", "kirok@localhost", SmtpSettings("localhost", 25))
     return mailing_list(store, actor=actor, settings=unused)
+
+
+def subscribe(store: RecordStore, email: str, *, actor: str, settings: ListSettings) -> bool:
+    """Ask for a subscription (double opt-in); False when a confirmation link was already sent
+    to this pending address within :data:`RESEND_AFTER` (nothing is sent again)."""
+    since = DatabaseSubscribers(store, actor=actor).pending_since(email)
+    if since is not None and datetime.now(UTC) - since < RESEND_AFTER:
+        return False
+    mailing_list(store, actor=actor, settings=settings).subscribe(email)
+    return True
 
 
 def confirm(store: RecordStore, token: str, *, actor: str) -> None:

@@ -315,9 +315,8 @@ def create_public_app(
             return message(request, "bad_form", 403)
         if mail is None:
             raise HTTPException(status_code=404)
-        mailing = publishing.mailing_list(opened, actor=ACTOR, settings=mail)
         try:
-            mailing.subscribe(email)
+            publishing.subscribe(opened, email, actor=ACTOR, settings=mail)
         except ValueError:
             return message(request, "bad_email", 422)
         except OSError:
