@@ -127,7 +127,8 @@ class SubscriptionState(StrEnum):
 
 
 class SubscriberStore(Protocol):
-    """Where subscribers live; the database implementation comes with the store layer."""
+    """Where subscribers live: :class:`InMemorySubscribers` for tests, and
+    ``kirok.services.publishing.DatabaseSubscribers`` on the ``subscribers`` table."""
 
     def state(self, email: str) -> SubscriptionState | None: ...
     def set_state(self, email: str, state: SubscriptionState) -> None: ...
