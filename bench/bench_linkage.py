@@ -14,7 +14,7 @@ date of birth and the other fields, the usual FEBRL blocking rules and the usual
 includes importing Splink and peak memory is that process's high-water mark.
 
     .venv/bin/python bench/bench_linkage.py [--only febrl3,febrl4,febrl4-names,korean]
-                                             [--korean-population 3000] [--threshold 0.99]
+                                             [--korean-population 3000] [--threshold 0.8]
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
+
+from kirok.linkage.defaults import DEFAULT_REVIEW_FLOOR, DEFAULT_THRESHOLD
 
 FEBRL_FIELDS = (
     "street_number",
@@ -241,8 +243,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--only", default="febrl3,febrl4,febrl4-names,korean")
     parser.add_argument("--korean-population", type=int, default=3000)
-    parser.add_argument("--threshold", type=float, default=0.99)
-    parser.add_argument("--review-floor", type=float, default=0.80)
+    parser.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
+    parser.add_argument("--review-floor", type=float, default=DEFAULT_REVIEW_FLOOR)
     args = parser.parse_args()
     for dataset in args.only.split(","):
         style: dict[str, str] = {}

@@ -164,6 +164,9 @@ def test_every_romanization_of_a_name_has_the_hangul_keys(name: str, system: str
         ("Ri Sol Ju", ("Ri", "Sol Ju")),
         ("Sol-ju Ri", ("Ri", "Sol-ju")),
         ("Jieun Park", ("Park", "Jieun")),
+        ("Yi S.", ("Yi", "S.")),  # an initial is not a capitalised family name
+        ("Kim C.", ("Kim", "C.")),
+        ("C. KIM", ("KIM", "C.")),
         ("", ("", "")),
     ],
 )

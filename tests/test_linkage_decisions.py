@@ -82,3 +82,17 @@ def test_merged_clusters_inherit_cannot_links() -> None:
 def test_invalid_band_is_refused() -> None:
     with pytest.raises(ValueError, match="review_floor"):
         cluster(IDS, [], threshold=0.5, review_floor=0.9)
+
+
+def test_a_pair_scored_below_the_veto_keeps_a_chain_apart() -> None:
+    # a–b and b–c are strong links, but a and c were compared and found unlike
+    pairs = [_p("a", "b", 0.95), _p("b", "c", 0.9), _p("a", "c", 0.02)]
+    chained = cluster(IDS, pairs, threshold=0.8, review_floor=0.3)
+    assert frozenset("abc") in _groups(chained.clusters)
+    vetoed = cluster(IDS, pairs, threshold=0.8, review_floor=0.3, veto_below=0.3)
+    assert vetoed.clusters["a"] == vetoed.clusters["b"] != vetoed.clusters["c"]
+    assert vetoed.review == []  # a vetoing pair is below the band, not queued
+    # a person's "same" still joins them: the veto binds only the model
+    decided = cluster(IDS, pairs, {("a", "c"): "same"}, threshold=0.8, review_floor=0.3,
+                      veto_below=0.3)  # fmt: skip
+    assert frozenset("abc") in _groups(decided.clusters)

@@ -5,7 +5,15 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from kirok.linkage.prepare import parse_birth, place_key, prepare
+from kirok.linkage.model import build_settings
+from kirok.linkage.pipeline import rule_recall
+from kirok.linkage.prepare import (
+    parse_birth,
+    place_key,
+    place_keys,
+    prepare,
+    reversed_given_key,
+)
 
 
 def test_derived_columns_agree_across_scripts() -> None:
@@ -61,3 +69,67 @@ def test_places_without_a_gazetteer_entry_get_a_spelling_key() -> None:
         "Pyongsong City",
     ).startswith("~")
     assert place_key("") is None
+
+
+def test_a_settlement_the_gazetteer_lacks_keys_alike_with_or_without_its_province() -> None:
+    # 단천 is not in the gazetteer: the province part must not become the place key
+    key, region = place_keys("함경남도 단천시")
+    assert key == place_key("Dancheon-si") == place_key("Tanchon") == "~tancon"
+    assert region == "KP-SHA"
+    assert place_keys("Chongjin, North Hamgyong") == ("KP-NHA-CHONGJIN", "KP-NHA")
+    assert place_keys("North Hamgyong") == ("KP-NHA", "KP-NHA")  # a province alone
+
+
+def test_transposed_syllables_meet_the_other_record_key() -> None:
+    out = prepare(
+        pd.DataFrame(
+            {
+                "record_id": ["1", "2", "3"],
+                "family_name": ["조", "Cho", "Cho"],
+                "given_name": ["영단", "Tan-yŏng", "Tanyong"],
+            }
+        )
+    ).set_index("unique_id")
+    assert out.loc["1", "given_rev"] == out.loc["2", "given_k"] == "tanyong"
+    assert out.loc["2", "given_rev"] == out.loc["1", "given_k"]
+    assert out.loc["3", "given_rev"] is None  # joined syllables: no order to reverse
+    assert reversed_given_key("정") is None
+
+
+def test_initials_whole_names_and_lists_are_kept() -> None:
+    out = prepare(
+        pd.DataFrame(
+            {
+                "record_id": ["1", "2", "3"],
+                "full_name": ["Yi H.", "정웅", "Kang Ch'ŏn-hak"],
+                "source": ["NGO A", "", "ngo a"],
+            }
+        )
+    ).set_index("unique_id")
+    assert out.loc["1", "surname_cls"] == "이" and out.loc["1", "given_k"] == "h"
+    # 정웅 may be 정 + 웅 or a given name written alone: both keys are kept
+    assert out.loc["2", "given_k"] == "ong" and "congong" in out.loc["2", "given_keys"]
+    assert out.loc["1", "source_key"] == out.loc["3", "source_key"] == "ngo a"
+    assert out.loc["2", "source_key"] is None
+
+
+def test_lambda_rule_recall_comes_from_the_trained_m_values() -> None:
+    model = build_settings(5000)
+    for comp in model["comparisons"]:
+        for level in comp["comparison_levels"]:
+            label = level.get("label_for_charts")
+            if comp["output_column_name"] == "surname" and label == "same surname class":
+                level["m_probability"], level["u_probability"] = 0.3, 0.03
+            if comp["output_column_name"] == "given" and label == "as written":
+                level["m_probability"] = 0.4
+            if comp["output_column_name"] == "birth" and label == "same year":
+                level["m_probability"] = 0.5
+    m_sur = 0.70 + 0.3  # as written + same class
+    m_giv = 0.4 + 0.28  # as written + same key
+    m_year = 0.55 + 0.5  # same date + same year, capped at 1
+    expected = 0.64 * min(m_sur, 1.0) * m_giv * min(m_year, 1.0)
+    got = rule_recall(model, ("surname_cls", "given_k", "birth_year"), coverage=0.64)
+    assert got == pytest.approx(expected)
+    # the full-date rule keeps only pairs whose dates agree to the day
+    full = rule_recall(model, ("surname_cls", "given_k", "birth_full"), coverage=0.64)
+    assert full == pytest.approx(0.64 * 1.0 * m_giv * 0.55)

@@ -6,5 +6,5 @@ stays at or above 0.99 on every benchmark, and the lowest review floor at which 
 the pairs each lower step adds are true.
 """
 
-DEFAULT_THRESHOLD = 0.90
+DEFAULT_THRESHOLD = 0.80
 DEFAULT_REVIEW_FLOOR = 0.30

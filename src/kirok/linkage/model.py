@@ -172,6 +172,12 @@ def _comparisons(tf: bool, extra_columns: Sequence[str]) -> list[dict[str, Any]]
             "comparison_levels": [
                 _null("birth_year"),
                 _level(_eq("birth_full"), "same date", 0.55, 0.0003),
+                _level(
+                    'levenshtein("birth_full_l", "birth_full_r") <= 1',
+                    "full dates one typo apart",
+                    0.05,
+                    0.0005,
+                ),
                 _level(_eq("birth_year"), "same year", 0.25, 0.03),
                 _level('abs("birth_year_l" - "birth_year_r") <= 1', "±1 year", 0.10, 0.05),
                 _level('abs("birth_year_l" - "birth_year_r") <= 3', "±3 years", 0.05, 0.09),
@@ -193,10 +199,10 @@ def _comparisons(tf: bool, extra_columns: Sequence[str]) -> list[dict[str, Any]]
             "comparison_description": "birth place key",
             "comparison_levels": [
                 _null("place_key"),
-                _level(_eq("place_key"), "same", 0.70, 0.05),
-                _level(_jw("place_key", 0.90), "similar", 0.10, 0.05),
-                _level(_PROVINCE_ONLY, "one gives only the province, the same", 0.05, 0.03),
-                _else(0.15, 0.87),
+                _level(_eq("place_key"), "same", 0.85, 0.08),
+                _level(_jw("place_key", 0.90), "similar", 0.04, 0.01),
+                _level(_PROVINCE_ONLY, "one gives only the province, the same", 0.03, 0.04),
+                _else(0.08, 0.87),
             ],
         },
         {
@@ -231,7 +237,8 @@ def _comparisons(tf: bool, extra_columns: Sequence[str]) -> list[dict[str, Any]]
 BLOCKING_RULES: tuple[dict[str, Any], ...] = (
     {"blocking_rule": 'l."surname_cls" = r."surname_cls" AND l."given_k" = r."given_k"'},
     {"blocking_rule": 'l."given_k" = r."given_k" AND l."birth_year" = r."birth_year"'},
-    {"blocking_rule": 'l."surname_cls" = r."surname_cls" AND l."birth_full" = r."birth_full"'},
+    # a full date of birth is rare enough to block on alone (a few records share each date)
+    {"blocking_rule": 'l."birth_full" = r."birth_full"'},
     {
         # a typo after the first letter, or only an initial ("Kim C.")
         "blocking_rule": 'l."surname_cls" = r."surname_cls" AND l."birth_year" = r."birth_year" '
@@ -243,6 +250,11 @@ BLOCKING_RULES: tuple[dict[str, Any], ...] = (
     # a typo in a long given name, with or without a birth year: its start or its end agrees
     {"blocking_rule": 'l."surname_cls" = r."surname_cls" AND l."given_head" = r."given_head"'},
     {"blocking_rule": 'l."surname_cls" = r."surname_cls" AND l."given_tail" = r."given_tail"'},
+    # typos in both parts: the family name starts alike and so does the given name
+    {
+        "blocking_rule": 'substr(l."sur_key", 1, 2) = substr(r."sur_key", 1, 2) '
+        'AND l."given_head" = r."given_head"'
+    },
     # the family name left out (or a name written whole, 정웅): a given-name key and the birth
     # year or the place agree
     {
@@ -264,12 +276,6 @@ BLOCKING_RULES: tuple[dict[str, Any], ...] = (
         'AND l."place_key" = r."place_key"'
     },
     {"blocking_rule": 'l."name_keys" = r."name_keys"', "arrays_to_explode": ["name_keys"]},
-    {
-        # same birth date and either name part starting alike, in either order
-        "blocking_rule": 'l."birth_full" = r."birth_full" '
-        'AND l."name_prefixes" = r."name_prefixes"',
-        "arrays_to_explode": ["name_prefixes"],
-    },
     {
         "blocking_rule": 'l."given_k" = r."given_k" '
         'AND substr(l."sur_key", 1, 2) = substr(r."sur_key", 1, 2)'
