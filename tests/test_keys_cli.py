@@ -119,12 +119,13 @@ def _pseudonym(settings: Settings, record_id: str) -> str:
         return str(keyring.pseudonym("person", record_id))
 
 
-def _rotate(settings: Settings) -> None:
+def _rotate(settings: Settings, *extra: str) -> None:
     result = runner.invoke(
         app,
         [
             "keys",
             "rotate",
+            *extra,
             "--db",
             settings.db_url,
             "--keystore",
@@ -183,3 +184,14 @@ def test_pseudonyms_survive_rotations_and_restores_and_differ_between_databases(
     other = _settings(f"sqlite:///{other_folder / 'k.db'}", other_folder)
     initialise(other).close()
     assert _pseudonym(other, person_id) != before
+
+
+def test_rotation_can_replace_the_pseudonym_key_when_asked(tmp_path: Path) -> None:
+    settings = _settings(f"sqlite:///{tmp_path / 'k.db'}", tmp_path)
+    person_id, _ = _seed(settings)
+    before = _pseudonym(settings, person_id)
+    _rotate(settings, "--new-pseudonyms")
+    after = _pseudonym(settings, person_id)
+    assert after != before and after.startswith("P-")
+    _rotate(settings)
+    assert _pseudonym(settings, person_id) == after

@@ -99,8 +99,19 @@ def rotate(
     keystore: KeystoreOption = None,
     key_file: KeyFileOption = None,
     batch: Annotated[int, typer.Option(min=1)] = 500,
+    new_pseudonyms: Annotated[
+        bool,
+        typer.Option(
+            "--new-pseudonyms",
+            help="Replace the pseudonym key too (it may have leaked with the old master key); "
+            "pseudonyms written down before no longer match.",
+        ),
+    ] = False,
 ) -> None:
-    """Make a new master key current and re-wrap every data key; run again to resume."""
+    """Make a new master key current and re-wrap every data key; run again to resume.
+
+    Pseudonyms stay the same unless --new-pseudonyms is given.
+    """
     with fail_on_errors(), Progress(console=console) as bar:
         task = bar.add_task("re-wrapping data keys", total=None)
         result = keys.rotate(
@@ -108,6 +119,7 @@ def rotate(
             cli_actor(),
             batch=batch,
             progress=lambda done: bar.update(task, completed=done),
+            new_pseudonyms=new_pseudonyms,
         )
     console.print(
         f"[green]rotated[/green] {result.old_key} → {result.new_key} ({result.records} records)"

@@ -192,20 +192,27 @@ class KeyStore:
         return Keyring(current, retired, PseudonymKey(root))
 
     def with_new_current(
-        self, secret: Secret, new: MasterKey, *, now: datetime | None = None
+        self,
+        secret: Secret,
+        new: MasterKey,
+        *,
+        now: datetime | None = None,
+        pseudonyms: PseudonymKey | None = None,
     ) -> KeyStore:
         """Start a rotation: `new` becomes current, the old current key is kept as retired.
 
-        The pseudonym key is kept and re-wrapped under `new`: pseudonyms do not change.
+        The pseudonym key is kept and re-wrapped under `new`, so pseudonyms do not change;
+        pass `pseudonyms` to replace it (when it may have leaked with the old master key).
         """
         kek = self._kek(secret)
         keyring = self.unlock(secret)  # proves the secret before anything changes
         if new.key_id in keyring.key_ids:
             raise KeyStoreError(f"master key {new.key_id} is already in the key store")
         kept = tuple(replace(e, status="retired") for e in self.entries)
-        pseudonyms = new.wrap(keyring.pseudonyms.secret_bytes(), purpose=PSEUDONYM_PURPOSE)
+        keep = pseudonyms or keyring.pseudonyms
+        wrapped = new.wrap(keep.secret_bytes(), purpose=PSEUDONYM_PURPOSE)
         return replace(
-            self, entries=(_wrap_entry(kek, new, "current", now), *kept), pseudonym_key=pseudonyms
+            self, entries=(_wrap_entry(kek, new, "current", now), *kept), pseudonym_key=wrapped
         )
 
     def without_key(self, key_id: str) -> KeyStore:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,7 +11,14 @@ import sqlalchemy as sa
 
 from kirok.security.audit import AuditAction
 from kirok.security.errors import DecryptionError, KeyStoreError, KeyStoreExists, MissingKey
-from kirok.security.keys import PSEUDONYM_PURPOSE, MasterKey, PseudonymKey, b64decode, b64encode
+from kirok.security.keys import (
+    KEY_BYTES,
+    PSEUDONYM_PURPOSE,
+    MasterKey,
+    PseudonymKey,
+    b64decode,
+    b64encode,
+)
 from kirok.security.keystore import KeyStore, Secret
 from kirok.security.shamir import combine, split
 from kirok.services.context import Settings, ensure_keys, key_check, open_keyring, open_store
@@ -82,7 +90,12 @@ class Rotation:
 
 
 def rotate(
-    settings: Settings, actor: str, batch: int = 500, progress: Progress = lambda _: None
+    settings: Settings,
+    actor: str,
+    batch: int = 500,
+    progress: Progress = lambda _: None,
+    *,
+    new_pseudonyms: bool = False,
 ) -> Rotation:
     """Make a new master key current and re-wrap every data key under it.
 
@@ -91,7 +104,9 @@ def rotate(
     Sealed fields are not re-encrypted (their data keys are unchanged); the keyed search and
     name indexes are rebuilt, since they are keyed by the current master key. Pseudonyms do not
     change: the pseudonym key is re-wrapped, not replaced, and a copy wrapped under the new
-    master key is kept in the database for `restore`.
+    master key is kept in the database for `restore`. ``new_pseudonyms`` replaces the pseudonym
+    key too (when it may have leaked with the old master key); pseudonyms written down before
+    then no longer match.
     """
     keystore = KeyStore.load(settings.keystore)
     keyring = keystore.unlock(settings.secret)
@@ -99,7 +114,11 @@ def rotate(
     with open_store(settings, rotating=True) as store:
         resuming = _cursor(store.engine) is not None
         if not resuming:
-            keystore = keystore.with_new_current(settings.secret, MasterKey.generate())
+            keystore = keystore.with_new_current(
+                settings.secret,
+                MasterKey.generate(),
+                pseudonyms=PseudonymKey(os.urandom(KEY_BYTES)) if new_pseudonyms else None,
+            )
             keystore.save(settings.keystore, overwrite=True)
             keyring = keystore.unlock(settings.secret)
             _set_cursor(store.engine, "")
@@ -138,7 +157,12 @@ def rotate(
                 AuditAction.KEY_ROTATE,
                 "key",
                 None,
-                {"from": old_id, "to": keyring.current.key_id, "records": done},
+                {
+                    "from": old_id,
+                    "to": keyring.current.key_id,
+                    "records": done,
+                    "new_pseudonyms": new_pseudonyms,
+                },
             )
     retired = [k for k in keyring.key_ids if k != keyring.current.key_id]
     for key_id in retired:
