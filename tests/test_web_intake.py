@@ -402,3 +402,21 @@ def test_a_recorded_unit_can_be_chosen_as_the_perpetrator(site: Site) -> None:
     assert isinstance(involvement, Involvement) and involvement.degree == DIRECTLY
     # The source and the victim are new; the unit is not recorded a second time.
     assert _record_counts(site.store)["person"] == persons_before + 2
+
+
+def test_a_one_shot_post_with_two_victims_and_no_places_is_saved(site: Site) -> None:
+    fields = [
+        ("csrf_token", site.csrf),
+        ("source_name", "김증언"),
+        ("event_title", "온성 집결소 구타"),
+        ("victim_name", "박철"),
+        ("victim_name", "최은정"),
+        ("act_type", TORTURE),
+        ("act_type", ARREST),
+    ]
+    saved = site.client.post("/intake", data=_form(fields))
+    assert saved.status_code == 303, saved.text
+    event_id = saved.headers["location"].rsplit("/", 1)[1]
+    with site.store.read() as uow:
+        acts = uow.list(ListQuery(kind="act", refers_to=event_id))
+    assert sorted(a.act_type for a in acts if isinstance(a, Act)) == sorted([TORTURE, ARREST])

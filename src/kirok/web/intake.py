@@ -243,12 +243,6 @@ def build_router(settings: Settings | None = None) -> APIRouter:
         )
         if problems:
             return _wizard(request, user, form, step, problems, status=422)
-        if step == "victims":
-            # The places step has one row per victim's act.
-            for name in ("act_place", "act_place_km"):
-                form.rows[name] = (form.rows[name] + [""] * form.row_count("victims"))[
-                    : form.row_count("victims")
-                ]
         return _wizard(request, user, form, STEPS[min(index + 1, len(STEPS) - 1)], {})
 
     @protected.post("/intake", response_class=HTMLResponse, name="intake")

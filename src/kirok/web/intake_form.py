@@ -135,8 +135,10 @@ class IntakeForm:
             if not names:
                 continue
             length = max(1, *(len(self.rows[n]) for n in names))
+            if step == "places":  # one place row per victim row, whatever was posted
+                length = len(self.rows["victim_name"])
             for name in names:
-                self.rows[name] += [""] * (length - len(self.rows[name]))
+                self.rows[name] = (self.rows[name] + [""] * length)[:length]
 
     def get(self, name: str) -> str:
         return self.single.get(name, "")
