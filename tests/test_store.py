@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kirok.domain.errors import ConcurrentUpdate, NotFound, RecordProblem
 from kirok.domain.records import (
@@ -337,3 +339,12 @@ def test_migrations_build_exactly_the_declared_schema(db_url: str) -> None:
     engine.dispose()
     assert differences == []
     assert backend_only <= present
+
+
+@given(st.text(alphabet=st.sampled_from("aZ 9-ŏŬéßİǅ가힣각\u1100\u1161\u11a8\u0301"), max_size=12))
+def test_search_folding_fast_path_agrees_with_decomposition(text: str) -> None:
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFD", text)
+    kept = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    assert grams.fold(text) == unicodedata.normalize("NFC", kept).casefold()

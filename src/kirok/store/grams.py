@@ -14,11 +14,14 @@ import re
 import unicodedata
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+# ASCII and precomposed Hangul syllables: NFD, dropping combining marks, then NFC gives them
+# back unchanged (jamo are not combining marks, and syllables never compose with each other).
+_NOTHING_TO_DECOMPOSE = re.compile("[\x00-\x7f\uac00-\ud7a3]*")
 
 
 def fold(text: str) -> str:
     """Case- and accent-insensitive form. Hangul stays composed (NFD would split it into jamo)."""
-    if text.isascii():  # nothing to decompose: the same result, several times faster
+    if _NOTHING_TO_DECOMPOSE.fullmatch(text):  # the same result, several times faster
         return text.casefold()
     decomposed = unicodedata.normalize("NFD", text)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
