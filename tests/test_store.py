@@ -270,6 +270,13 @@ def test_search_index_is_carried_over_from_the_gram_table(db_url: str, tmp_path:
             assert [r.id for r in uow.search("고문")] == [event.id]
             assert [r.id for r in uow.search("chong-il")] == [person.id]
             assert uow.search("처형") == []
+            # the name blind index survives its rebuild (SQLite) both ways
+            assert uow.find_person_by_name("kim chŏng-il") == [person.id]
+            if store.engine.dialect.name == "sqlite":
+                table_sql = uow.connection.exec_driver_sql(
+                    "SELECT sql FROM sqlite_master WHERE name = 'blind_index'"
+                ).scalar_one()
+                assert "WITHOUT ROWID" in table_sql
 
 
 def test_delete_hides_but_keeps_history(store: RecordStore) -> None:

@@ -102,6 +102,7 @@ blind_index = sa.Table(
     sa.Column("field", sa.String(64), primary_key=True),
     sa.Column("digest", sa.String(64), primary_key=True),
     sa.Index("ix_blind_index_field_digest", "field", "digest"),
+    sqlite_with_rowid=False,  # rows live in the key's B-tree (migration 0005)
 )
 
 audit_log = sa.Table(

@@ -6,6 +6,10 @@ Revises: 0004
 The tokens are the first 64 bits of the gram digests ``text_grams`` held, so the index is carried
 over without the key. A downgrade cannot restore the 128-bit digests from the tokens: it brings
 back an empty ``text_grams``; ``kirok keys rotate`` rebuilds it (see docs/adr/0005).
+
+On SQLite ``blind_index`` becomes a WITHOUT ROWID table: its rows live in the primary-key B-tree
+itself instead of in a rowid table plus that B-tree, one write fewer per name and a fifth less
+space.
 """
 
 from __future__ import annotations
@@ -79,6 +83,8 @@ def upgrade() -> None:
     with op.batch_alter_table("text_grams", schema=None) as batch_op:
         batch_op.drop_index("ix_text_grams_record_id")
     op.drop_table("text_grams")
+    if dialect == "sqlite":
+        _rebuild_blind_index(with_rowid=False)
 
 
 def downgrade() -> None:
@@ -100,4 +106,29 @@ def downgrade() -> None:
     if dialect == "sqlite":
         for statement in _SQLITE_DOWN:
             op.execute(statement)
+        _rebuild_blind_index(with_rowid=True)
     op.drop_table("search_docs")
+
+
+def _rebuild_blind_index(*, with_rowid: bool) -> None:
+    op.create_table(
+        "blind_index_rebuilt",
+        sa.Column("record_id", sa.String(length=64), nullable=False),
+        sa.Column("field", sa.String(length=64), nullable=False),
+        sa.Column("digest", sa.String(length=64), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["record_id"],
+            ["records.id"],
+            name=op.f("fk_blind_index_record_id_records"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("record_id", "field", "digest", name=op.f("pk_blind_index")),
+        sqlite_with_rowid=with_rowid,
+    )
+    op.execute(
+        "INSERT INTO blind_index_rebuilt (record_id, field, digest) "
+        "SELECT record_id, field, digest FROM blind_index"
+    )
+    op.drop_table("blind_index")
+    op.rename_table("blind_index_rebuilt", "blind_index")
+    op.create_index("ix_blind_index_field_digest", "blind_index", ["field", "digest"])
