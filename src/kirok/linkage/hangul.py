@@ -9,6 +9,7 @@ rules read naturally on them; ``to_jamo``/``from_jamo`` expose the *conjoining* 
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import NamedTuple
 
@@ -64,9 +65,12 @@ def is_syllable(ch: str) -> bool:
     return len(ch) == 1 and _BASE <= ord(ch) <= _LAST
 
 
+_ANY_SYLLABLE = re.compile("[\uac00-\ud7a3]")
+
+
 def has_hangul(text: str) -> bool:
     """True when the text contains at least one Hangul syllable."""
-    return any(is_syllable(c) for c in text)
+    return _ANY_SYLLABLE.search(text) is not None
 
 
 def decompose(ch: str) -> Syllable:

@@ -24,7 +24,7 @@ the model also compares the exact Hangul when both records have it.
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 from kirok.linkage.hangul import has_hangul, is_syllable, north_to_south
 from kirok.linkage.romanize import SYSTEMS, ascii_fold, romanize, romanize_syllables
@@ -37,6 +37,10 @@ from kirok.linkage.surnames import (
 )
 
 _NON_LETTERS = re.compile(r"[^a-z]")
+# Keys are pure functions of short strings that repeat across a large list (a few thousand
+# distinct family and given names): memoised, a million records cost a few thousand key
+# derivations.
+_CACHE = 1 << 18
 _RULES: tuple[tuple[str, str], ...] = (
     ("rh", "r"),
     ("wh", "w"),
@@ -75,20 +79,28 @@ _RULES: tuple[tuple[str, str], ...] = (
 )
 
 
+_COMPILED_RULES = tuple((re.compile(pattern), repl) for pattern, repl in _RULES)
+_INITIAL_YI = re.compile(r"^yi")
+_INITIAL_RLN = re.compile(r"^[rln](?=[yi])")
+_INITIAL_RL = re.compile(r"^[rl]")
+_DOUBLED = re.compile(r"(.)\1+")
+
+
 def _fold(text: str) -> str:
     return _NON_LETTERS.sub("", ascii_fold(text).lower())
 
 
+@lru_cache(maxsize=_CACHE)
 def latin_key(text: str) -> str:
     """A coarse phonetic key of romanized Korean, the same whatever system wrote it."""
     s = _fold(text)
-    for pattern, repl in _RULES:
-        s = re.sub(pattern, repl, s)
-    s = re.sub(r"^yi", "i", s)
-    s = re.sub(r"^[rln](?=[yi])", "", s)  # North's word-initial ㄹ, ㄴ: Ryong = Yong, Nyo = Yo
-    s = re.sub(r"^[rl]", "n", s)  # 로 = 노
+    for pattern, repl in _COMPILED_RULES:
+        s = pattern.sub(repl, s)
+    s = _INITIAL_YI.sub("i", s)
+    s = _INITIAL_RLN.sub("", s)  # North's word-initial ㄹ, ㄴ: Ryong = Yong, Nyo = Yo
+    s = _INITIAL_RL.sub("n", s)  # 로 = 노
     s = s.replace("r", "l").replace("N", "ng")
-    return re.sub(r"(.)\1+", r"\1", s)
+    return _DOUBLED.sub(r"\1", s)
 
 
 def _hangul_given_latin(hangul: str) -> str:
@@ -97,6 +109,7 @@ def _hangul_given_latin(hangul: str) -> str:
     return "".join(romanize_syllables(normal, "rr", voicing=False))
 
 
+@lru_cache(maxsize=_CACHE)
 def given_key(text: str) -> str:
     """Key of a given name invariant to the romanization system (Hangul or Latin, any spacing).
 
@@ -137,6 +150,7 @@ def is_known_surname(text: str) -> bool:
     return _lookup_surname(text) is not None
 
 
+@lru_cache(maxsize=_CACHE)
 def surname_class(text: str) -> str:
     """One key per family name whatever the script or romanization (Lee, Yi, Rhee, Ri, 리 → 이).
 
@@ -195,6 +209,7 @@ def romanize_name(
     return fam, giv
 
 
+@lru_cache(maxsize=_CACHE)
 def split_name(full: str) -> tuple[str, str]:
     """Split a full name into (family, given), detecting family-name-first or -last order.
 

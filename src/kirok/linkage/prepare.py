@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -86,6 +86,7 @@ def _text(value: object) -> str:
     return " ".join(str(value).split())
 
 
+@lru_cache(maxsize=1 << 18)
 def _raw(text: str) -> str | None:
     """The name as written, normalised only in script-neutral ways (case, spacing, North→South)."""
     if not text:
@@ -117,6 +118,11 @@ def _readings(full: str) -> list[tuple[str, str]]:
 
 def name_keys(family: str, given: str, aliases: Iterable[str], full: str = "") -> list[str]:
     """``surname-class:given-key`` for the name, its other readings, and every alias."""
+    return list(_name_keys(family, given, tuple(aliases), full))
+
+
+@lru_cache(maxsize=1 << 18)
+def _name_keys(family: str, given: str, aliases: tuple[str, ...], full: str) -> tuple[str, ...]:
     sur = surname_class(family)
     keys = {f"{sur}:{given_key(given)}"} if family and given else set()
     for r_family, r_given in _readings(full):
@@ -131,9 +137,10 @@ def name_keys(family: str, given: str, aliases: Iterable[str], full: str = "") -
             a_family = family
         if a_family and a_given:
             keys.add(f"{surname_class(a_family)}:{given_key(a_given)}")
-    return sorted(keys)
+    return tuple(sorted(keys))
 
 
+@lru_cache(maxsize=1 << 18)
 def parse_birth(value: str) -> tuple[int | None, str | None]:
     """Birth year and, for a full date, the date as YYYY-MM-DD."""
     match = _DATE.match(value)
@@ -187,7 +194,7 @@ def _place_parts(text: str) -> tuple[str, list[str]]:
     return text, []
 
 
-@cache
+@lru_cache(maxsize=1 << 18)
 def place_keys(text: str) -> tuple[str | None, str | None]:
     """(place key, region key) of a place name.
 
@@ -242,6 +249,7 @@ def _pieces(text: str) -> list[str]:
     return [p for p in re.split(r"[\s\-]+", text) if p]
 
 
+@lru_cache(maxsize=1 << 18)
 def reversed_given_key(text: str) -> str | None:
     """Key of the given name with its syllables in the other order (단희 for 희단; Tan-yŏng for
     Yŏng-tan), the commonest transcription slip after a typo; None for one syllable."""
@@ -252,6 +260,7 @@ def reversed_given_key(text: str) -> str | None:
     return key or None
 
 
+@lru_cache(maxsize=1 << 18)
 def _given_key(given: str) -> str:
     """:func:`given_key`, keeping an initial ("H.", whose letter the key drops) as its letter."""
     if not given:
