@@ -51,11 +51,14 @@ class AuditWriter:
         entity: str | None,
         record_id: str | None,
         details: Mapping[str, Any],
+        at: str | None = None,
     ) -> chain.AuditEntry:
+        """Chain an entry; ``at`` (``chain.utc_timestamp``) lets the entries of one bulk write
+        share the moment their records carry, otherwise it is now."""
         seq, prev_hash = self._head if self._head is not None else self._read_head()
         entry = chain.AuditEntry(
             seq=seq + 1,
-            at=chain.utc_timestamp(),
+            at=at or chain.utc_timestamp(),
             actor=actor or "system",
             action=action,
             entity=entity,

@@ -30,6 +30,7 @@ from sqlalchemy.engine import Connection, Engine
 from kirok.domain.dates import DateParseError, parse_date
 from kirok.domain.errors import ConcurrentUpdate, NotFound, RecordProblem
 from kirok.domain.records import Confidentiality, Record, content_fields, record_type, utcnow
+from kirok.security.audit import utc_timestamp
 from kirok.store import grams, search
 from kirok.store.audit_log import AuditWriter
 from kirok.store.bulk import insert_rows
@@ -173,8 +174,9 @@ class UnitOfWork:
         insert_rows(self.connection, record_refs, refs)
         search.insert(self.connection, search_rows)
         insert_rows(self.connection, blind_index, name_rows)
+        at = utc_timestamp(now)
         for record in stored:
-            self.audit("create", record.kind, record.id, {"version": 1})
+            self._audit.append(self.actor, "create", record.kind, record.id, {"version": 1}, at)
         return stored
 
     def update(self, record: R, *, expected_version: int | None = None) -> R:

@@ -306,6 +306,10 @@ def _targets_first(rows: list[tuple[int, Record]]) -> list[tuple[int, Record]]:
     """The rows reordered so a record referred to by another row of the file is written first
     (a place before the places inside it); otherwise file order is kept."""
     by_id = {record.id: (number, record) for number, record in rows}
+    if not any(
+        target in by_id for _, record in rows for target in record.referenced_ids().values()
+    ):
+        return rows  # nothing in the file refers to another of its rows (most files)
     ordered: list[tuple[int, Record]] = []
     state: dict[str, int] = {}  # 1 = being visited, 2 = written
     for number, record in rows:
