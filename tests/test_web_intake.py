@@ -76,11 +76,21 @@ def _sign_in(store: RecordStore, app: Any, role: str) -> tuple[TestClient, str]:
 
 
 @pytest.fixture
-def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Site]:
+def site(sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Site]:
+    yield from _build(sqlite_url, tmp_path, monkeypatch)
+
+
+@pytest.fixture
+def site_any(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Site]:
+    """The same, once per backend."""
+    yield from _build(db_url, tmp_path, monkeypatch)
+
+
+def _build(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Site]:
     cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     monkeypatch.setattr(passwords, "default_hasher", lambda: cheap)
     settings = Settings(
-        db_url=f"sqlite:///{tmp_path / 'kirok.db'}",
+        db_url=db_url,
         keystore=tmp_path / "keys.json",
         key_file=tmp_path / "kirok.key",
         evidence_dir=tmp_path / "evidence",
@@ -194,7 +204,8 @@ def _walk_to_evidence(site: Site) -> str:
     return page
 
 
-def test_the_wizard_saves_a_whole_interview_in_one_go(site: Site) -> None:
+def test_the_wizard_saves_a_whole_interview_in_one_go(site_any: Site) -> None:
+    site = site_any
     page = _walk_to_evidence(site)
     assert _record_counts(site.store).get("event", 0) == 0  # nothing written before the save
     content = b"%PDF-1.4 scanned statement of Kim, 2019\n"

@@ -48,11 +48,21 @@ def _victim(name: str, level: Confidentiality) -> Person:
 
 
 @pytest.fixture
-def seeded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Seeded]:
+def seeded(sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Seeded]:
+    yield from _build(sqlite_url, tmp_path, monkeypatch)
+
+
+@pytest.fixture
+def seeded_any(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Seeded]:
+    """The same, once per backend."""
+    yield from _build(db_url, tmp_path, monkeypatch)
+
+
+def _build(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Seeded]:
     cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     monkeypatch.setattr(passwords, "default_hasher", lambda: cheap)
     settings = Settings(
-        db_url=f"sqlite:///{tmp_path / 'kirok.db'}",
+        db_url=db_url,
         keystore=tmp_path / "keys.json",
         key_file=tmp_path / "kirok.key",
     )
@@ -98,7 +108,8 @@ def _counts(found: Faceted, facet: str) -> dict[str, int]:
     return {v.value: v.count for v in found.facets[facet]}
 
 
-def test_facets_count_only_what_the_user_may_read(seeded: Seeded) -> None:
+def test_facets_count_only_what_the_user_may_read(seeded_any: Seeded) -> None:
+    seeded = seeded_any
     reviewer = faceted_search(seeded.store, seeded.users["reviewer"], "송환", Filters())
     assert {r["id"] for r in reviewer.rows} == {seeded.ids[k] for k in ("e1", "e2", "p1")}
     assert _counts(reviewer, "kind") == {"event": 2, "person": 1}
