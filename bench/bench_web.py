@@ -42,6 +42,7 @@ import io
 import os
 import pstats
 import random
+import signal
 import socket
 import statistics
 import subprocess
@@ -475,6 +476,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "serve":
         serve(args)
         return 0
+    # A plain `kill` still drops the throwaway PostgreSQL database and the temporary folder.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if args.events < 1 or args.requests < 2 or args.sequential < 2 or args.concurrency < 1:
         parser.error("--events, --concurrency >= 1; --requests, --sequential >= 2")
     ok = True
