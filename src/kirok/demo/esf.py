@@ -77,6 +77,16 @@ class _ActSpec:
     status: str | None = None
 
 
+@dataclass(frozen=True)
+class Documented:
+    """What ``build_records`` wrote for one NGO record, for records added later about it."""
+
+    event: Event
+    acts: int  # how many acts it numbered
+    information: Information
+    consent: Consent
+
+
 @dataclass
 class RecordSet:
     """Every ESF record of the demo data, by kind."""
@@ -138,7 +148,7 @@ def build_records(
     ngo: NgoSpec,
     victim: Person,
     name: str,
-) -> None:
+) -> Documented:
     """Append the ESF records one NGO holds about one documented person."""
     rid = victim.external_id or victim.id
     final = person.steps[-1]
@@ -216,9 +226,11 @@ def build_records(
             )
         )
     _information(rng, out, person, ngo, victim, event, name, arrest)
+    info, consent = out.information[-1], out.consents[-1]
     _intervention(rng, out, person, ngo, victim, event)
     if person.refugee and rng.random() < (0.95 if ngo.focus.get("refugee") else 0.4):
         _refugee_case(rng, out, person, ngo, victim)
+    return Documented(event=event, acts=len(acts), information=info, consent=consent)
 
 
 def _weighted(rng: np.random.Generator, weights: tuple[float, ...]) -> int:

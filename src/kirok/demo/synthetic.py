@@ -30,6 +30,7 @@ import numpy as np
 from kirok.demo import vocab
 from kirok.demo.capture import DEFAULT_NGOS, NgoSpec, capture_probabilities, draw_captures
 from kirok.demo.esf import RecordSet, build_records, unit_persons
+from kirok.demo.liberties import Context, TrueAct, add_liberty_records, simulate_acts
 from kirok.demo.places import place_records
 from kirok.demo.population import (
     FIRST_YEAR,
@@ -79,6 +80,9 @@ class SyntheticDataset:
     records: RecordSet
     places: list[Place] = field(default_factory=list)
     heterogeneity: float = HETEROGENEITY
+    #: person_id -> the civil-liberties and trafficking acts the person really suffered
+    #: (``kirok.demo.liberties``); empty without records or with ``civil_acts=False``.
+    true_acts: dict[str, tuple[TrueAct, ...]] = field(default_factory=dict)
 
     @property
     def true_size(self) -> int:
@@ -156,6 +160,7 @@ def generate(
     *,
     with_records: bool = True,
     heterogeneity: float = HETEROGENEITY,
+    civil_acts: bool = True,
 ) -> SyntheticDataset:
     """Simulate the population and each NGO's records. Same arguments, same dataset.
 
@@ -163,6 +168,9 @@ def generate(
     person lists and the truth: enough for linkage and estimation benchmarks at scale.
     ``heterogeneity`` scales how unequal people's chances of being documented are (see
     ``population.simulate_population``); larger values make estimation harder.
+    ``civil_acts`` adds the civil-liberties and trafficking acts (``kirok.demo.liberties``):
+    drawn from random streams of their own and appended after every other record, so
+    switching them off leaves every other record, list and truth file exactly as it is.
     """
     specs = tuple(ngos) if ngos is not None else DEFAULT_NGOS
     if not specs:
@@ -179,6 +187,7 @@ def generate(
     if with_records:
         records.persons.extend(unit_persons())
     rows: list[PersonRow] = []
+    contexts: list[Context] = []
     for j, (ngo, ngo_seed) in enumerate(zip(specs, ngo_seeds, strict=True)):
         rng = np.random.default_rng(ngo_seed)
         documented = [people[i] for i in np.flatnonzero(captures[:, j])]
@@ -192,7 +201,13 @@ def generate(
             if with_records:
                 victim = _victim(row, form, person, seed)
                 records.persons.append(victim)
-                build_records(rng, records, person, ngo, victim, row.full_name or row.given_name)
+                name = row.full_name or row.given_name
+                written = build_records(rng, records, person, ngo, victim, name)
+                contexts.append(Context(j, person, victim, name, written))
+    true_acts: dict[str, tuple[TrueAct, ...]] = {}
+    if with_records and civil_acts:
+        true_acts = simulate_acts(seed, people)
+        add_liberty_records(seed, records, specs, contexts, true_acts)
     return SyntheticDataset(
         seed=seed,
         ngos=specs,
@@ -202,6 +217,7 @@ def generate(
         records=records,
         places=place_records() if with_records else [],
         heterogeneity=heterogeneity,
+        true_acts=true_acts,
     )
 
 
@@ -319,6 +335,22 @@ def write_dataset(dataset: SyntheticDataset, out_dir: str | Path) -> list[Path]:
             ("refugee_case", dataset.records.refugee_cases),
         ):
             _write_jsonl(path(f"records/{kind}.jsonl"), items)
+    if dataset.true_acts:
+        _write_csv(
+            path("truth_acts.csv"),
+            ("person_id", "act", "term", "start", "end"),
+            (
+                {
+                    "person_id": act.person_id,
+                    "act": act.label,
+                    "term": act.term,
+                    "start": act.start,
+                    "end": act.end or "",
+                }
+                for acts in dataset.true_acts.values()
+                for act in acts
+            ),
+        )
     return written
 
 

@@ -21,6 +21,15 @@ ACT_SUMMARY_EXECUTION: Final = "01010101000004"  # Summary execution
 ACT_REFOULEMENT: Final = "38010100000004"  # Refoulement
 ACT_FORCED_REPATRIATION: Final = "L4-FORCED-REPATRIATION"  # local, under Refoulement
 ACT_PUBLIC_EXECUTION: Final = "L4-PUBLIC-EXECUTION"  # local, under deliberate killings
+# Civil liberties and trafficking in persons (the report's sections of those names).
+ACT_TRAFFICKING: Final = "L4-TRAFFICKING"  # local, under Slavery
+ACT_FORCED_MARRIAGE: Final = "07010200000004"  # Forced marriage
+ACT_PUNISHED_FOR_LEAVING: Final = "L4-PUNISHED-FOR-LEAVING"  # local, under Restriction on travel
+ACT_FOREIGN_MEDIA: Final = "L4-FOREIGN-MEDIA-PUNISHMENT"  # local, under the right to information
+ACT_SEARCH: Final = "04010100000004"  # Illegal search / raid
+ACT_SPEECH: Final = "10010400000004"  # Prohibition on speech
+ACT_INTERNAL_EXILE: Final = "05010100000004"  # Internal exile
+ACT_TRAVEL_RESTRICTION: Final = "05010600000004"  # Restriction on travel
 
 # List 17: types of locations (local facility types).
 FACILITY_KWANLISO: Final = "L17-KWANLISO"
@@ -61,6 +70,9 @@ PERP_INTELLIGENCE: Final = "01010600000024"  # Intelligence agency; secret servi
 PERP_MSS: Final = "L24-MSS"  # local: Ministry of State Security (bowibu)
 PERP_MPS: Final = "L24-MPS"  # local: Ministry of People's/Social Security (anjeonbu)
 PERP_CN_PUBLIC_SECURITY: Final = "L24-CN-PUBLIC-SECURITY"  # local: Chinese public security
+PERP_KWP: Final = "L24-KWP"  # local: Korean Workers' Party organs
+PERP_PRIVATE: Final = "11020000000024"  # Private individuals/groups (community): brokers
+PERP_SPOUSES: Final = "11010100000024"  # Spouses: men who bought a wife
 
 # List 27: types of responses.
 RESPONSE_NONE: Final = "06000000000027"  # No response
