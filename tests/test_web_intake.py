@@ -201,6 +201,8 @@ def _walk_to_evidence(site: Site) -> str:
     ]
     page = _step(site, page, places).text
     assert 'data-step="evidence"' in page
+    # The last step sums up what will be saved.
+    assert "<dd>김증언</dd>" in page and "<dd>박철 (Torture); Ri Yong-su (Arrest)</dd>" in page
     return page
 
 
