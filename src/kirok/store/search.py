@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from kirok.store import grams
+from kirok.store.bulk import insert_tuples
 from kirok.store.schema import SQLITE_SEARCH_TABLE, search_docs
 from kirok.store.sealing import Sealer
 
@@ -73,7 +74,7 @@ def insert(connection: Connection, rows: list[tuple[str, str | list[int]]]) -> N
         return
     dialect = connection.dialect.name
     if dialect != "sqlite":
-        connection.exec_driver_sql(insert_statement(dialect), rows)
+        insert_tuples(connection, "search_docs", ("record_id", "tokens"), rows)
         return
     # The writer holds SQLite's write lock: the new rows are exactly those numbered after it.
     last = connection.exec_driver_sql("SELECT coalesce(max(doc), 0) FROM search_docs").scalar()
