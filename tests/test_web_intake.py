@@ -433,3 +433,23 @@ def test_a_one_shot_post_with_two_victims_and_no_places_is_saved(site: Site) -> 
     with site.store.read() as uow:
         acts = uow.list(ListQuery(kind="act", refers_to=event_id))
     assert sorted(a.act_type for a in acts if isinstance(a, Act)) == sorted([TORTURE, ARREST])
+
+
+def test_files_over_the_size_limit_are_refused_before_anything_is_written(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kirok.web import intake_commit
+
+    monkeypatch.setattr(intake_commit, "MAX_EVIDENCE_BYTES", 10)
+    fields = [("csrf_token", site.csrf), ("source_name", "김증언"), ("event_title", "x")]
+    fields += [("victim_name", "박철"), ("act_type", TORTURE)]
+    response = site.client.post(
+        "/intake",
+        data=_form(fields),
+        files=[
+            ("evidence_file", ("a.txt", b"123456", "text/plain")),
+            ("evidence_file", ("b.txt", b"789012", "text/plain")),  # 12 bytes together
+        ],
+    )
+    assert response.status_code == 422 and 'id="err-evidence_file"' in response.text
+    assert _record_counts(site.store).get("event", 0) == 0

@@ -175,14 +175,19 @@ class _Empty:
 
 
 async def _uploads(request: Request) -> tuple[list[intake_commit.Upload], bool]:
-    """The files posted with the last step; the flag says one was too large."""
+    """The files posted with the last step; the flag says they were too large.
+
+    Each file is read into memory (the evidence service hashes and seals it whole), so both
+    each file and all of them together are capped at ``MAX_EVIDENCE_BYTES``."""
     out: list[intake_commit.Upload] = []
+    room = intake_commit.MAX_EVIDENCE_BYTES
     data = await request.form()
     for item in data.getlist("evidence_file")[:20]:
         if not isinstance(item, UploadFile) or not item.filename:
             continue
-        content = await item.read(intake_commit.MAX_EVIDENCE_BYTES + 1)
-        if len(content) > intake_commit.MAX_EVIDENCE_BYTES:
+        content = await item.read(room + 1)
+        room -= len(content)
+        if room < 0:
             return [], True
         if content:
             out.append(intake_commit.Upload(item.filename, content, item.content_type))
