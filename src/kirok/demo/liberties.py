@@ -290,6 +290,7 @@ def _record(
     rolls = rng.random(len(acts)).tolist()
     chosen: list[_Recorded] = []
     recorded: set[str] = set()
+    sales: dict[str, str | None] = {}
     for act, roll in zip(acts, rolls, strict=True):
         share = LABELS[act.label][2]
         if act.label == "punished_for_leaving" and ngo.focus.get("refugee"):
@@ -302,7 +303,9 @@ def _record(
         elif act.start == act.end:
             start = end = render_date(rng, act.start, known=0.95)
         else:
-            start = render_date(rng, act.start, known=0.95)
+            # A forced marriage begins with the sale, as the NGO dated it.
+            start = sales[_SOLD[act.label]] if act.label in _SOLD else None
+            start = start or render_date(rng, act.start, known=0.95)
             if act.end is None and act.label not in _HELD:  # "still so when last heard of"
                 end = str(LAST_YEAR) if rng.random() < 0.6 else None
             else:
@@ -310,6 +313,7 @@ def _record(
         if start is None and end is None:
             continue  # a date nobody remembers: the act is not counted in any year
         recorded.add(act.label)
+        sales[act.label] = start
         key, place_id = "detention", None
         if act.label in _CHINA:
             key = "china"
@@ -329,7 +333,8 @@ def _record(
     for key in dict.fromkeys(c.event for c in chosen):
         if key not in events:
             group = [c for c in chosen if c.event == key]
-            events[key] = _event(out, key, context, ngo, group[0].start, group[-1].end).id
+            last = next((c.end for c in reversed(group) if c.end), group[0].start)
+            events[key] = _event(out, key, context, ngo, group[0].start, last).id
     for offset, spec in enumerate(chosen):
         k = doc.acts + offset
         term, unit, _ = LABELS[spec.label]
