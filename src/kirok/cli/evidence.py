@@ -11,6 +11,7 @@ from rich.table import Table
 
 from kirok.cli.common import DbOption, KeyFileOption, KeystoreOption, fail_on_errors, settings
 from kirok.cli.core import cli_actor
+from kirok.domain.records import Confidentiality
 from kirok.services import evidence
 from kirok.services.context import Settings, open_store
 
@@ -28,6 +29,9 @@ def add(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
     description: Annotated[str | None, typer.Option()] = None,
     event: Annotated[str | None, typer.Option(help="Id of the event it documents.")] = None,
+    confidentiality: Annotated[
+        Confidentiality, typer.Option(help="Who may see the evidence record at all.")
+    ] = Confidentiality.INTERNAL,
     db: DbOption = None,
     keystore: KeystoreOption = None,
     key_file: KeyFileOption = None,
@@ -36,7 +40,13 @@ def add(
     config = settings(db, keystore, key_file)
     with fail_on_errors(), open_store(config) as store:
         record = evidence.ingest(
-            store, _vault(config), file, cli_actor(), description=description, event_id=event
+            store,
+            _vault(config),
+            file,
+            cli_actor(),
+            confidentiality=confidentiality,
+            description=description,
+            event_id=event,
         )
     console.print(f"[green]stored[/green] {record.id} sha256 {record.sha256}")
 
