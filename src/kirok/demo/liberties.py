@@ -5,7 +5,9 @@ civil liberties and on trafficking in persons count it:
 
 - **trafficking**: 60% of the women arrested in China had been sold by brokers, 0.3 to 5.3 years
   before the arrest (``L4-TRAFFICKING``); 70% of them were then held as the "wife" of the man
-  who bought them until the arrest (forced marriage);
+  who bought them until the arrest (forced marriage). Women who escape (54%) or are released
+  (18% of returned refugees, 6% of the others) cross into China and are sold there within
+  about two years, and 70% of them held as a "wife" for half a year to six years;
 - **punishment for leaving**: everyone forcibly returned is punished for the illegal border
   crossing: the detention after the return (``L4-PUNISHED-FOR-LEAVING``);
 - **foreign media**: some people not arrested as refugees were punished for watching or passing
