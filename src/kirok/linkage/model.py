@@ -247,13 +247,19 @@ BLOCKING_RULES: tuple[dict[str, Any], ...] = (
     # the given name's syllables transposed (단희 / 희단), in either record
     {"blocking_rule": 'l."surname_cls" = r."surname_cls" AND l."given_rev" = r."given_k"'},
     {"blocking_rule": 'l."surname_cls" = r."surname_cls" AND l."given_k" = r."given_rev"'},
-    # a typo in a long given name, with or without a birth year: its start or its end agrees
-    {"blocking_rule": 'l."surname_cls" = r."surname_cls" AND l."given_head" = r."given_head"'},
-    {"blocking_rule": 'l."surname_cls" = r."surname_cls" AND l."given_tail" = r."given_tail"'},
+    # a typo in a long given name: its start or its end agrees, and the birth year
+    {
+        "blocking_rule": 'l."surname_cls" = r."surname_cls" AND l."given_head" = r."given_head" '
+        'AND l."birth_year" = r."birth_year"'
+    },
+    {
+        "blocking_rule": 'l."surname_cls" = r."surname_cls" AND l."given_tail" = r."given_tail" '
+        'AND l."birth_year" = r."birth_year"'
+    },
     # typos in both parts: the family name starts alike and so does the given name
     {
         "blocking_rule": 'substr(l."sur_key", 1, 2) = substr(r."sur_key", 1, 2) '
-        'AND l."given_head" = r."given_head"'
+        'AND l."given_head" = r."given_head" AND l."birth_year" = r."birth_year"'
     },
     # the family name left out (or a name written whole, 정웅): a given-name key and the birth
     # year or the place agree
@@ -265,9 +271,10 @@ BLOCKING_RULES: tuple[dict[str, Any], ...] = (
         "blocking_rule": 'l."given_keys" = r."given_keys" AND l."birth_year" = r."birth_year"',
         "arrays_to_explode": ["given_keys"],
     },
-    # only an initial, the birth year a little off: the place agrees
+    # only an initial or a typo, the birth year a little off or missing: place and sex agree
     {
         "blocking_rule": 'l."surname_cls" = r."surname_cls" AND l."place_key" = r."place_key" '
+        'AND l."sex_norm" = r."sex_norm" '
         'AND substr(l."given_k", 1, 1) = substr(r."given_k", 1, 1)'
     },
     # no given name at all: the rest of what is known agrees
