@@ -41,7 +41,7 @@ import numpy as np
 
 from kirok.demo import vocab
 from kirok.demo.capture import NgoSpec
-from kirok.demo.esf import UNITS, Documented, RecordSet
+from kirok.demo.esf import DEMO_SOURCE, UNITS, Documented, RecordSet
 from kirok.demo.population import LAST_YEAR, TruePerson
 from kirok.demo.render import render_date
 from kirok.domain.records import (
@@ -228,7 +228,7 @@ def liberty_units() -> list[Person]:
                 NameForm(text=korean, script=Script.HANGUL, system=Romanization.NONE),
             ],
             confidentiality=Confidentiality.PUBLIC,
-            source="kirok demo (synthetic)",
+            source=DEMO_SOURCE,
             external_id=f"unit-{key}",
             notes=f"Perpetrator unit; ESF perpetrator type {kind}.",
         )
