@@ -258,7 +258,7 @@ def test_the_wizard_saves_a_whole_interview_in_one_go(site_any: Site) -> None:
         assert isinstance(stored_file, Evidence)
         assert stored_file.sha256 == hashlib.sha256(content).hexdigest()
         trail = uow.audit_trail(stored_file.id)
-        levels = {r.confidentiality.value for r in [event, victim, info, source, near]}
+        levels = {r.confidentiality.value for r in [event, victim, info, source, near, stored_file]}
     assert levels == {"confidential"}
     assert any(entry.get("action") == "evidence_ingest" for entry in trail), trail
     sealed = (site.evidence_dir / stored_file.sha256[:2] / stored_file.sha256).read_bytes()
@@ -326,6 +326,19 @@ def test_the_save_checks_every_step_again_and_writes_nothing_on_a_problem(site: 
     )
     assert again.status_code == 422 and 'id="err-evidence_file"' in again.text
     assert _record_counts(site.store) == before
+    # A new file before the duplicate is not kept either: one save, all or nothing.
+    files_before = sorted(p for p in site.evidence_dir.rglob("*") if p.is_file())
+    both = site.client.post(
+        "/intake",
+        data=_form([("csrf_token", site.csrf), *carried]),
+        files=[
+            ("evidence_file", ("new.jpg", b"new bytes", "image/jpeg")),
+            ("evidence_file", ("b.jpg", content, "image/jpeg")),
+        ],
+    )
+    assert both.status_code == 422 and "This file is already stored as evidence." in both.text
+    assert _record_counts(site.store) == before
+    assert sorted(p for p in site.evidence_dir.rglob("*") if p.is_file()) == files_before
 
 
 def test_roles_that_may_not_record_interviews_are_refused(site: Site) -> None:
@@ -438,9 +451,9 @@ def test_a_one_shot_post_with_two_victims_and_no_places_is_saved(site: Site) -> 
 def test_files_over_the_size_limit_are_refused_before_anything_is_written(
     site: Site, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from kirok.web import intake_commit
+    from kirok.services import intake
 
-    monkeypatch.setattr(intake_commit, "MAX_EVIDENCE_BYTES", 10)
+    monkeypatch.setattr(intake, "MAX_EVIDENCE_BYTES", 10)
     fields = [("csrf_token", site.csrf), ("source_name", "김증언"), ("event_title", "x")]
     fields += [("victim_name", "박철"), ("act_type", TORTURE)]
     response = site.client.post(

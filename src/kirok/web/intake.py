@@ -3,9 +3,10 @@ places with uncertainty → evidence files, then one save.
 
 ``GET /intake`` opens the first step. ``POST /intake/step`` checks the current step and shows
 the next (or the previous, or the same with one more row); with HTMX only the wizard is swapped.
-``POST /intake`` checks every step again and stores the interview (``intake_commit``). Problems
-are shown next to the field that caused them, on the step that holds it. See ``intake_form``
-for why nothing is kept on the server between steps.
+``POST /intake`` checks every step again and stores the interview and its files in one unit of
+work (``kirok.services.intake``): a file that cannot be stored stores nothing, and the evidence
+step says why. Problems are shown next to the field that caused them, on the step that holds
+it. See ``intake_form`` for why nothing is kept on the server between steps.
 """
 
 from __future__ import annotations
@@ -15,16 +16,17 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from kirok.domain.records import Confidentiality, Place
 from kirok.domain.vocabulary import load_vocabularies
 from kirok.security import policy
 from kirok.security.errors import PermissionDenied
-from kirok.services import evidence, geo, records_api
+from kirok.services import evidence, geo, intake, records_api
 from kirok.services.context import Settings
 from kirok.services.users import WebUser
-from kirok.web import i18n, intake_commit
+from kirok.web import i18n
 from kirok.web.auth import PageUser, page_form_csrf, page_user, store_of
 from kirok.web.intake_form import (
     CONSENT_SCOPES,
@@ -63,9 +65,7 @@ def _terms(list_name: str, lang: str) -> list[tuple[str, str]]:
 
 def _place_options(places: dict[str, Place], lang: str) -> list[tuple[str, str]]:
     """Gazetteer places in tree order (country › province › county › facility), indented."""
-    chosen = {
-        k: p for k, p in places.items() if p.place_kind != intake_commit.APPROXIMATE_PLACE_KIND
-    }
+    chosen = {k: p for k, p in places.items() if p.place_kind != intake.APPROXIMATE_PLACE_KIND}
     children: dict[str | None, list[Place]] = {}
     for place in chosen.values():
         parent = place.parent_id if place.parent_id in chosen else None
@@ -95,7 +95,7 @@ def _known_units(request: Request, user: WebUser, lang: str) -> list[tuple[str, 
         store_of(request),
         user,
         "person",
-        terms=[intake_commit.COUNTING_UNIT_GROUP],
+        terms=[intake.COUNTING_UNIT_GROUP],
         limit=MAX_UNITS,
     )
     named = [(str(d["id"]), records_api.summary(d)) for d in page.items]
@@ -174,13 +174,14 @@ class _Empty:
         return ()
 
 
-async def _uploads(request: Request) -> tuple[list[intake_commit.Upload], bool]:
+async def _uploads(request: Request) -> tuple[list[intake.Upload], bool]:
     """The files posted with the last step; the flag says they were too large.
 
     Each file is read into memory (the evidence service hashes and seals it whole), so both
-    each file and all of them together are capped at ``MAX_EVIDENCE_BYTES``."""
-    out: list[intake_commit.Upload] = []
-    room = intake_commit.MAX_EVIDENCE_BYTES
+    each file and all of them together are capped at ``MAX_EVIDENCE_BYTES``, before anything
+    is written."""
+    out: list[intake.Upload] = []
+    room = intake.MAX_EVIDENCE_BYTES
     data = await request.form()
     for item in data.getlist("evidence_file")[:20]:
         if not isinstance(item, UploadFile) or not item.filename:
@@ -190,7 +191,7 @@ async def _uploads(request: Request) -> tuple[list[intake_commit.Upload], bool]:
         if room < 0:
             return [], True
         if content:
-            out.append(intake_commit.Upload(item.filename, content, item.content_type))
+            out.append(intake.Upload(item.filename, content, item.content_type))
     return out, False
 
 
@@ -200,6 +201,15 @@ async def _close_files(request: Request) -> None:
     for _name, value in data.multi_items():
         if isinstance(value, UploadFile):
             await value.close()
+
+
+def _refusal(cause: Exception) -> str:
+    """The interface string saying why a file (and so the interview) was not stored."""
+    if isinstance(cause, evidence.DuplicateEvidence):
+        return "intake.err.duplicate_file"
+    if isinstance(cause, evidence.EvidenceTooLarge):
+        return "intake.err.too_large"
+    return "intake.err.file_not_stored"
 
 
 def build_router(settings: Settings | None = None) -> APIRouter:
@@ -282,16 +292,22 @@ def build_router(settings: Settings | None = None) -> APIRouter:
             errors = {"evidence_file": "intake.err.no_vault"}
             return _wizard(request, user, form, "evidence", errors, status=422)
         try:
-            stored = intake_commit.commit(store_of(request), user, form, places, uploads, vault)
-        except intake_commit.DuplicateEvidence:
-            errors = {"evidence_file": "intake.err.duplicate_file"}
-            return _wizard(request, user, form, "evidence", errors, status=422)
+            stored = await run_in_threadpool(
+                intake.record,
+                store_of(request),
+                user,
+                form.to_interview(),
+                places,
+                uploads,
+                vault,
+            )
+        except intake.FileRefused as refused:
+            errors = {"evidence_file": _refusal(refused.cause)}
+            status = 422 if isinstance(refused.cause, evidence.EvidenceError) else 500
+            return _wizard(request, user, form, "evidence", errors, status=status)
         except PermissionDenied:
             errors = {"confidentiality": "intake.err.level"}
             return _wizard(request, user, form, "source", errors, status=403)
-        target = f"/records/{stored.event_id}"
-        if stored.failed_files:
-            target += "?files_failed=" + str(len(stored.failed_files))
-        return RedirectResponse(target, status_code=303)
+        return RedirectResponse(f"/records/{stored.event_id}", status_code=303)
 
     return protected

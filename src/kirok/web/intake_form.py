@@ -21,6 +21,7 @@ from typing import Protocol
 from kirok.domain.dates import DateParseError, parse_date
 from kirok.domain.records import Confidentiality
 from kirok.domain.vocabulary import UnknownTermError, get_term
+from kirok.services.intake import Interview, Perpetrator, Victim, Where
 
 STEPS = ("source", "event", "victims", "perpetrators", "places", "evidence")
 CONSENT_SCOPES = ("internal", "share_un", "courts", "publication")
@@ -315,6 +316,63 @@ class IntakeForm:
 
     def km(self, value: str) -> int:
         return int(value) if value.isdigit() else 0
+
+    def to_interview(self) -> Interview:
+        """The interview these values describe, for the intake service (check them first)."""
+        rows = self.rows
+        filled = self.victim_rows()
+        position = {str(row): i for i, row in enumerate(filled)}
+
+        def where(place_id: str, km: str) -> Where | None:
+            return Where(place_id, self.km(km)) if place_id else None
+
+        def optional(name: str) -> str | None:
+            return self.get(name) or None
+
+        victims = [
+            Victim(
+                name=rows["victim_name"][i],
+                act_type=rows["act_type"][i],
+                sex=rows["victim_sex"][i] or None,
+                birth_date=rows["victim_birth"][i] or None,
+                where=where(rows["act_place"][i], rows["act_place_km"][i]),
+            )
+            for i in filled
+        ]
+        perpetrators = []
+        for i in self.perpetrator_rows():
+            target = rows["perp_victim"][i]
+            perpetrators.append(
+                Perpetrator(
+                    name=rows["perp_name"][i] or None,
+                    existing_id=rows["perp_existing"][i] or None,
+                    is_unit=rows["perp_kind"][i] == "unit",
+                    perpetrator_type=rows["perp_type"][i] or None,
+                    degree=rows["perp_degree"][i] or None,
+                    victims=None if target in ("", "all") else (position[target],),
+                )
+            )
+        consent_day = self.get("consent_date")
+        return Interview(
+            source_name=self.get("source_name"),
+            event_title=self.get("event_title"),
+            victims=victims,
+            level=self.level,
+            source_connection=optional("source_connection"),
+            source_reliability=optional("source_reliability"),
+            source_language=optional("source_language"),
+            source_date=optional("source_date"),
+            testimony=optional("testimony"),
+            consent_scopes=tuple(self.multi["consent_scope"]),
+            consent_date=date.fromisoformat(consent_day) if consent_day else None,
+            family_at_risk=self.get("family_at_risk") == "1",
+            event_description=optional("event_description"),
+            start_date=optional("start_date"),
+            end_date=optional("end_date"),
+            event_where=where(self.get("event_place"), self.get("event_place_km")),
+            perpetrators=perpetrators,
+            evidence_description=optional("evidence_description"),
+        )
 
 
 def _term(out: dict[str, str], key: str, value: str, vocab_field: str | None = None) -> None:
