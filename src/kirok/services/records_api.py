@@ -20,15 +20,10 @@ from typing import Any
 from kirok.domain.errors import KirokError, NotFound
 from kirok.domain.records import (
     RECORD_TYPES,
-    Act,
     Confidentiality,
     Consent,
-    Event,
     Information,
-    NameForm,
-    Person,
     Record,
-    Script,
     record_type,
 )
 from kirok.domain.vocabulary import UnknownTermError, get_term, load_vocabularies
@@ -401,58 +396,6 @@ def counts(store: RecordStore, user: WebUser) -> dict[str, int]:
             if policy.can(user, policy.Action.READ, kind, policy.Confidentiality.PUBLIC):
                 out[kind] = uow.count(ListQuery(kind=kind, confidentiality=levels))
     return out
-
-
-@dataclass(frozen=True)
-class Intake:
-    """One interview's core: an event, a victim and what was done to them."""
-
-    event_title: str
-    act_type: str
-    victim_name: str
-    event_description: str | None = None
-    start_date: str | None = None
-    victim_sex: str | None = None
-    confidentiality: Confidentiality = Confidentiality.CONFIDENTIAL
-
-
-def intake(store: RecordStore, user: WebUser, form: Intake) -> dict[str, str]:
-    """Create the event, the victim and the act in one unit of work (all or nothing)."""
-    level = form.confidentiality.value
-    for kind in ("event", "person", "act"):
-        policy.can(user, policy.Action.CREATE, kind, level).require()
-    try:
-        get_term(form.act_type)
-        script = (
-            Script.HANGUL
-            if any("\uac00" <= c <= "\ud7a3" for c in form.victim_name)
-            else (Script.LATIN)
-        )
-        event = Event(
-            title=form.event_title,
-            description=form.event_description or None,
-            start_date=form.start_date or None,
-            confidentiality=form.confidentiality,
-        )
-        victim = Person(
-            name_forms=[NameForm(text=form.victim_name, script=script)],
-            sex=form.victim_sex or None,
-            confidentiality=form.confidentiality,
-        )
-        act = Act(
-            event_id=event.id,
-            victim_id=victim.id,
-            act_type=form.act_type,
-            start_date=form.start_date or None,
-            confidentiality=form.confidentiality,
-        )
-    except (ValueError, UnknownTermError) as error:
-        raise BadRequest(str(error)) from None
-    with store.write(user.username) as uow:
-        uow.add(event)
-        uow.add(victim)
-        uow.add(act)
-    return {"event": event.id, "person": victim.id, "act": act.id}
 
 
 def summary(document: Mapping[str, Any]) -> str:
