@@ -13,7 +13,14 @@ from scipy.stats import binom, chi2
 from kirok.estimation import diagnostics
 from kirok.estimation.estimate import estimate_lcmcr
 from kirok.estimation.histories import CaptureHistories, all_patterns, histories_from_csv
-from kirok.estimation.lcmcr import Priors, _binomial, _split, advance, initial_state
+from kirok.estimation.lcmcr import (
+    SAMPLER,
+    Priors,
+    _binomial,
+    _split,
+    advance,
+    initial_state,
+)
 from kirok.estimation.mcmc import RunSettings, chain_seeds, run_chains
 
 KOSOVO = Path(__file__).parent / "data" / "kosovo.csv"
@@ -101,6 +108,7 @@ def test_short_run_reports_the_cap_and_low_ess_honestly() -> None:
     assert any("effective sample size" in w for w in data["warnings"])
     assert data["ci_lower"] < data["median"] < data["ci_upper"]
     assert data["settings"]["classes"] == 3
+    assert data["settings"]["sampler"] == SAMPLER
 
 
 @pytest.mark.slow

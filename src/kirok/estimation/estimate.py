@@ -8,7 +8,7 @@ import numpy as np
 
 from kirok.estimation import diagnostics
 from kirok.estimation.histories import CaptureHistories
-from kirok.estimation.lcmcr import Priors
+from kirok.estimation.lcmcr import SAMPLER, Priors
 from kirok.estimation.loglinear import (
     ModelFit,
     fit_chao,
@@ -221,6 +221,7 @@ def estimate_lcmcr(
             "alpha_rate": alpha_rate,
             "prior_n": "1/N",
             "lambda_prior": "Beta(1,1)",
+            "sampler": SAMPLER,
             **settings.to_dict(),
         },
         diagnostics={

@@ -26,6 +26,9 @@ FloatArray = npt.NDArray[np.float64]
 
 LOG_TINY = -745.0  # log of the smallest positive double; a stick piece that underflowed
 CAP_FACTOR = 20  # the R package's cap: n₀ ≤ 20·n
+# Names the sweep's sequence of random draws: the same seed gives the same draws only with the
+# same sampler, so results record it. Change it whenever a change to the sweep changes the draws.
+SAMPLER = "kirok-lcmcr/2 (binomials by inversion and BTRS)"
 MAX_REDRAWS = 100
 SMALL_REST = 2  # categorical draws when at most this many people per remaining class are left
 
