@@ -29,7 +29,14 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import sqlalchemy as sa
-from _common import Stopwatch, mib, postgres_available, sqlite_url, throwaway_postgres
+from _common import (
+    Stopwatch,
+    max_rss_bytes,
+    mib,
+    postgres_available,
+    sqlite_url,
+    throwaway_postgres,
+)
 
 from kirok.services.context import Settings, initialise
 from kirok.services.io.importing import import_file
@@ -197,6 +204,7 @@ def run(backend: str, rows: int, batch: int | None) -> bool:
         )
     for line in checks:
         out.write(line + "\n")
+    out.write(f"  peak resident set size of the process so far: {mib(max_rss_bytes())}\n")
     rate = real.rate(rows)
     out.write(f"RATIO {backend} import/plain = {rate / plain.rate(rows):.4f}\n")
     if backend != "sqlite":
