@@ -105,6 +105,13 @@ def test_cli_add_verify_custody(tmp_path: Path) -> None:
     evidence_id = added.output.split()[1]
     verified = runner.invoke(app, ["evidence", "verify"], env=env)
     assert verified.exit_code == 0 and "1 originals checked, 0 problems" in verified.output
+    assert "not named by any evidence record" not in verified.output
+    stray = tmp_path / "evidence" / "00" / ("0" * 64)
+    stray.parent.mkdir()
+    stray.write_bytes(b"left by an interrupted save")
+    verified = runner.invoke(app, ["evidence", "verify"], env=env)
+    assert verified.exit_code == 0 and "not named by any evidence record" in verified.output
+    assert "0" * 64 in verified.output
     trail = runner.invoke(app, ["evidence", "custody", evidence_id], env=env)
     assert trail.exit_code == 0 and "evidence_verify" in trail.output
 
@@ -216,8 +223,10 @@ def test_a_file_left_by_an_interrupted_save_is_named_not_overwritten(
     assert orphan.read_bytes() == b"sealed by a save that never committed"
     with store.read() as uow:
         assert uow.counts_by_kind() == {}
+    assert evidence.unnamed_files(store, vault) == [orphan]
     orphan.unlink()
     assert evidence.ingest(store, vault, _file(tmp_path), "documenter").sha256 == sha256
+    assert evidence.unnamed_files(store, vault) == []
 
 
 def test_cli_add_with_a_confidentiality_level(tmp_path: Path) -> None:

@@ -55,12 +55,22 @@ def add(
 def verify(
     db: DbOption = None, keystore: KeystoreOption = None, key_file: KeyFileOption = None
 ) -> None:
-    """Re-hash every original; exit 1 listing any mismatch."""
+    """Re-hash every original; exit 1 listing any mismatch.
+
+    Also lists files in the evidence folder that no evidence record names (left by an
+    interrupted save); they do not change the exit status."""
     config = settings(db, keystore, key_file)
     with fail_on_errors(), open_store(config) as store:
         checked, problems = evidence.verify_all(store, _vault(config), cli_actor())
+        unnamed = evidence.unnamed_files(store, _vault(config))
     for problem in problems:
         console.print(f"[red]{problem.evidence_id}[/red]: {problem.reason}", highlight=False)
+    for path in unnamed:
+        console.print(
+            f"[yellow]not named by any evidence record[/yellow]: {path}",
+            highlight=False,
+            soft_wrap=True,  # a path to copy, in one piece
+        )
     console.print(f"{checked} originals checked, {len(problems)} problems")
     if problems:
         raise typer.Exit(1)

@@ -286,6 +286,25 @@ def verify_all(store: RecordStore, vault: Vault, actor: str) -> tuple[int, list[
     return checked, problems
 
 
+def unnamed_files(store: RecordStore, vault: Vault) -> list[Path]:
+    """Files in the evidence folder that no current evidence record names.
+
+    A save interrupted between writing its sealed files and committing (a crash, a power cut)
+    leaves them behind; so does deleting an evidence record. They are sealed, so they reveal
+    nothing, but a file there refuses a new ingest of the same bytes until it is moved away."""
+    if not vault.root.is_dir():
+        return []
+    with store.read() as uow:
+        named = {r.sha256 for r in uow.iter_kind("evidence") if isinstance(r, Evidence)}
+    return sorted(
+        path
+        for folder in vault.root.iterdir()
+        if folder.is_dir() and len(folder.name) == 2
+        for path in folder.iterdir()
+        if path.is_file() and path.name not in named
+    )
+
+
 def custody(store: RecordStore, evidence_id: str) -> list[dict[str, Any]]:
     with store.read() as uow:
         uow.get(evidence_id, "evidence")
