@@ -135,6 +135,23 @@ def test_every_kind_round_trips(store: RecordStore) -> None:
         assert set(uow.counts_by_kind()) == kinds
 
 
+def test_bulk_insert_keeps_awkward_text_exact(store: RecordStore) -> None:
+    """Bulk inserts go through executemany (SQLite) or COPY (PostgreSQL): tabs, newlines,
+    backslashes, quotes and non-BMP characters must come back byte for byte."""
+    awkward = "tab\there\nnew line \\N \\. back\\slash \"quoted\" 'single' 𠀀 \r end"
+    people = [
+        Person(name_forms=[NameForm(text=f"{awkward} {i}")], aliases=[awkward], notes=awkward)
+        for i in range(3)
+    ]
+    event = Event(title=awkward, description=awkward, start_date="2001")
+    with store.write("alice") as uow:
+        stored = uow.add_many([*people, event])
+    with store.read() as uow:
+        for original in stored:
+            assert uow.get(original.id) == original
+        assert [r.id for r in uow.search("back\\slash", kinds=["event"])] == [event.id]
+
+
 def test_update_keeps_history(store: RecordStore) -> None:
     with store.write("alice") as uow:
         event = uow.add(Event(title="First account", start_date="2001"))
