@@ -192,7 +192,6 @@ def build_routers() -> list[APIRouter]:
         request: Request,
         user: PageUser,
         record_id: str,
-        files_failed: Annotated[int, Query(ge=0, le=100)] = 0,
     ) -> Response:
         store = store_of(request)
         record = records_api.get_record(store, user, None, record_id)
@@ -214,7 +213,6 @@ def build_routers() -> list[APIRouter]:
                 "hidden": set(document.get("_redacted", [])),
                 "term_field": record.term_field,
                 "refs": set(type(record).references),
-                "files_failed": files_failed,
                 "versions": versions,
             },
             user=user,
