@@ -1,0 +1,479 @@
+"""Linkage at scale: 1.6 million synthetic person records deduplicated on one machine.
+
+Target (issue #5): train + predict + cluster in at most 2 minutes with recall >= 0.95.
+
+The records are generated from the seed with the demo generator's renderers
+(``kirok.demo.render``: the name in Hangul, North or South, or in one of nine romanizations,
+typos, missing parts, aliases, approximate birth dates, hometowns as written) and the four
+synthetic NGOs of ``kirok.demo.capture`` (each with its own styles and error rates). A person
+appears on one to five lists; the truth (which records are one person) is known.
+
+Given names: the demo generator draws them from 30 syllables per sex (~1,700 names), enough for
+a few thousand records but not for millions — at 1.6 million records every full name would
+be shared by dozens of different people, far more than real Korean names are. ``--names wide``
+(the default) draws from ~90 syllables per sex with Zipf-like weights, so that the commonest
+names are shared by a few hundred people, as 김영수 or 이영희 are; ``--names demo`` uses the
+demo pools.
+
+kirok runs with its own model (``kirok.linkage.model``, DuckDB engine) through
+``kirok.linkage.scale``: derived columns computed once per distinct value
+(``kirok.linkage.bulk``), the scale blocking union, training, prediction and clustering with
+the pipeline's rules (threshold, review floor, chain veto). "Stock Splink" is Splink 5 with
+``NameComparison`` on the raw name strings, Levenshtein on the date of birth, default
+settings, the same blocking and training as ``bench_linkage.py``'s stock run. Each runs in a
+fresh process (peak RSS is that process's); the data are generated once and cached as Parquet.
+
+    .venv/bin/python bench/bench_linkage_scale.py [--n 1600000] [--seed 7] [--names wide|demo]
+                                                   [--only kirok,stock] [--cache DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import os
+import resource
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+GENERATOR_VERSION = 1
+
+# Given-name syllables beyond the demo pools (kirok.demo.names), by the sex they are typical
+# for; the demo's come first and are the commonest.
+MALE_WIDE = (
+    "민 준 서 우 도 지 건 재 승 태 윤 한 결 시 원 용 기 창 식 근 환 규 형 세 찬 종 경 완 "
+    "섭 순 택 표 덕 희 운 권 휘 익 록 송 빈 균 열 렬 륜 하 주 선 인 홍 대 유 연 중 효 충 "
+    "송 갑 삼 구 현 명"
+)
+FEMALE_WIDE = (
+    "지 민 서 연 윤 수 아 현 유 나 하 혜 진 예 소 다 채 자 분 이 명 임 효 빈 새 별 슬 보 "
+    "라 가 리 인 은 희 숙 옥 정 미 춘 순 양 윤 복 덕 귀 남 여 봉 신 필 점 말 례 송 초 도"
+)
+
+
+@dataclass(frozen=True)
+class Generated:
+    frame: pd.DataFrame  # the `kirok link dedupe` contract columns
+    person: np.ndarray  # person number of each record (the truth)
+    style: np.ndarray  # the name style of each record
+
+
+def _pools(names: str) -> dict[str, tuple[tuple[str, ...], np.ndarray]]:
+    from kirok.demo.names import FEMALE_POOL, MALE_POOL
+
+    out = {}
+    for sex, demo, wide in (("M", MALE_POOL, MALE_WIDE), ("F", FEMALE_POOL, FEMALE_WIDE)):
+        pool = tuple(dict.fromkeys(demo + (tuple(wide.split()) if names == "wide" else ())))
+        if names == "wide":
+            weights = 1.0 / (np.arange(len(pool)) + 3.0) ** 0.9
+        else:
+            weights = np.ones(len(pool))
+        out[sex] = (pool, weights / weights.sum())
+    return out
+
+
+def _given(rng: np.random.Generator, sexes: np.ndarray, names: str) -> list[str]:
+    """Two different syllables of the person's sex's pool; one syllable now and then."""
+    pools = _pools(names)
+    out = [""] * len(sexes)
+    single = rng.random(len(sexes)) < 0.06
+    for sex, (pool, weights) in pools.items():
+        idx = np.flatnonzero(sexes == sex)
+        first = rng.choice(len(pool), size=len(idx), p=weights)
+        second = rng.choice(len(pool), size=len(idx), p=weights)
+        clash = first == second
+        second[clash] = (second[clash] + 1 + rng.integers(0, len(pool) - 1, clash.sum())) % len(
+            pool
+        )
+        for k, i in enumerate(idx.tolist()):
+            a, b = pool[first[k]], pool[second[k]]
+            out[i] = a if single[i] else a + b
+    return out
+
+
+def generate(n: int, seed: int, names: str = "wide") -> Generated:
+    """About ``n`` records of people on one to five of the four synthetic NGOs' lists."""
+    from kirok.demo.capture import DEFAULT_NGOS
+    from kirok.demo.names import family_weights
+    from kirok.demo.places import COUNTIES, FACILITIES_BY_STAGE
+    from kirok.demo.population import TruePerson, weighted_index
+    from kirok.demo.synthetic import _document
+
+    rng = np.random.default_rng(seed)
+    # records per person, as in the demo data (3,000 people: 55% one record, 32% two …)
+    per_person = np.array([1, 2, 3, 4, 5])
+    share = np.array([0.55, 0.32, 0.11, 0.018, 0.002])
+    people = int(round(n / float(per_person @ share))) + 1
+    counts = per_person[weighted_index(rng, share, people)]
+    cut = int(np.searchsorted(np.cumsum(counts), n, side="left")) + 1
+    counts = counts[:cut]
+    counts[-1] -= int(counts.sum()) - n
+    counts = counts[counts > 0]
+    people = len(counts)
+
+    sexes = np.where(rng.random(people) < 0.5, "F", "M")
+    families = weighted_index(rng, np.array(family_weights()), people)
+    given = _given(rng, sexes, names)
+    alias = _given(rng, sexes, names)
+    has_alias = rng.random(people) < 0.12
+    years = rng.integers(1930, 2006, people)
+    days = rng.integers(0, 365, people)
+    county_w = np.array([c.weight for c in COUNTIES], dtype=float)
+    counties = weighted_index(rng, county_w, people)
+    camp = FACILITIES_BY_STAGE["kwanliso"][0]
+    # which lists: each person's lists are distinct while there are lists left (Gumbel top-k
+    # on the lists' sizes), then repeats (a re-interview)
+    list_w = np.array([0.42, 0.26, 0.2, 0.12])
+    order = np.argsort(-(np.log(list_w) + rng.gumbel(size=(people, len(list_w)))), axis=1)
+
+    person_of = np.repeat(np.arange(people), counts)
+    slot = np.arange(n) - np.repeat(np.cumsum(counts) - counts, counts)
+    ngo_of = order[person_of, slot % len(list_w)]
+    shuffle = rng.permutation(n)
+    person_of, ngo_of = person_of[shuffle], ngo_of[shuffle]
+
+    rows: list[tuple[str, ...]] = []
+    styles: list[str] = []
+    numbers = [0] * len(DEFAULT_NGOS)
+    cache: dict[int, TruePerson] = {}
+    for p, j in zip(person_of.tolist(), ngo_of.tolist(), strict=True):
+        person = cache.get(p)
+        if person is None:
+            day = pd.Timestamp(int(years[p]), 1, 1) + pd.Timedelta(days=int(days[p]))
+            person = TruePerson(
+                person_id=f"P{p:07d}",
+                sex=str(sexes[p]),
+                family=int(families[p]),
+                given=given[p],
+                alias_given=alias[p] if has_alias[p] and alias[p] != given[p] else None,
+                birth=day.strftime("%Y-%m-%d"),
+                county=COUNTIES[int(counties[p])],
+                arrest_year=2005,
+                facility_type="kwanliso",
+                camp=camp,
+                fate="released",
+                fate_year=None,
+                refugee=False,
+                steps=(),
+                visibility=0.0,
+            )
+            if counts[p] > 1:
+                cache[p] = person
+        ngo = DEFAULT_NGOS[j]
+        numbers[j] += 1
+        row, _ = _document(rng, person, ngo, f"{ngo.slug}-{numbers[j]:07d}")
+        rows.append(
+            (
+                row.record_id,
+                row.full_name,
+                row.family_name,
+                row.given_name,
+                row.aliases,
+                row.birth_date,
+                row.sex,
+                row.birth_place,
+                row.source,
+            )
+        )
+        styles.append(row.style)
+    from kirok.linkage.prepare import CONTRACT_COLUMNS
+
+    frame = pd.DataFrame(rows, columns=list(CONTRACT_COLUMNS))
+    return Generated(frame, person_of.astype(np.int64), np.array(styles, dtype=object))
+
+
+# ---------------------------------------------------------------------------- cache
+def dataset_path(n: int, seed: int, names: str, cache: Path) -> Path:
+    """The generated records, with their truth, as Parquet (generated on first use)."""
+    path = cache / f"scale_n{n}_seed{seed}_{names}_v{GENERATOR_VERSION}.parquet"
+    if not path.exists():
+        cache.mkdir(parents=True, exist_ok=True)
+        t0, c0 = time.perf_counter(), time.process_time()
+        data = generate(n, seed, names)
+        frame = data.frame.assign(_person=data.person, _style=data.style)
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        frame.to_parquet(partial, index=False)
+        partial.replace(path)
+        print(
+            f"generated {n:,} records in {time.perf_counter() - t0:.1f}s "
+            f"(cpu {time.process_time() - c0:.1f}s) -> {path}",
+            file=sys.stderr,
+        )
+    return path
+
+
+def load(path: Path) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    frame = pd.read_parquet(path)
+    person = frame.pop("_person").to_numpy(np.int64)
+    style = frame.pop("_style").to_numpy(object)
+    return frame, person, style
+
+
+# ---------------------------------------------------------------------------- metrics
+def true_pair_count(person: np.ndarray) -> int:
+    sizes = np.bincount(person)
+    return int((sizes * (sizes - 1) // 2).sum())
+
+
+def pair_metrics(
+    person: np.ndarray,
+    left: np.ndarray,
+    right: np.ndarray,
+    probability: np.ndarray,
+    threshold: float,
+) -> dict[str, float]:
+    """Precision, recall, F1 of the pairs scored at or above the threshold; pairs completeness
+    (true pairs the blocking produced at all)."""
+    total = true_pair_count(person)
+    same = person[left] == person[right]
+    linked = probability >= threshold
+    tp = int((same & linked).sum())
+    precision = tp / int(linked.sum()) if linked.any() else 1.0
+    recall = tp / total if total else 1.0
+    return {
+        "precision": precision,
+        "recall": recall,
+        "f1": _f1(precision, recall),
+        "completeness": int(same.sum()) / total if total else 1.0,
+        "candidates": float(len(left)),
+    }
+
+
+def cluster_metrics(person: np.ndarray, cluster: np.ndarray) -> dict[str, float]:
+    """Precision, recall, F1 over the pairs the clusters put together."""
+    total = true_pair_count(person)
+    sizes = np.bincount(cluster)
+    together = int((sizes * (sizes - 1) // 2).sum())
+    both = pd.DataFrame({"c": cluster, "p": person}).value_counts().to_numpy()
+    tp = int((both * (both - 1) // 2).sum())
+    precision = tp / together if together else 1.0
+    recall = tp / total if total else 1.0
+    return {"precision": precision, "recall": recall, "f1": _f1(precision, recall)}
+
+
+def _f1(precision: float, recall: float) -> float:
+    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+
+
+# ---------------------------------------------------------------------------- runners
+def _kirok(frame: pd.DataFrame, person: np.ndarray, threshold: float, floor: float) -> dict:
+    from kirok.linkage.scale import link_at_scale
+
+    result = link_at_scale(frame, threshold=threshold, review_floor=floor)
+    index = {rid: i for i, rid in enumerate(result.ids)}
+    clusters = result.clusters
+    roots = np.array([index[clusters[rid]] for rid in result.ids], dtype=np.int64)
+    out = {
+        "timings": result.timings,
+        "cpu": result.cpu,
+        "pairs": pair_metrics(person, result.left, result.right, result.probability, threshold),
+        "clusters": cluster_metrics(person, roots),
+        "review": len(result.clustering.review),
+        "lambda": float(result.model.get("probability_two_random_records_match", 0.0)),
+    }
+    return out
+
+
+def _stock(frame: pd.DataFrame, person: np.ndarray, threshold: float, floor: float) -> dict:
+    import logging
+
+    import splink.comparison_library as cl
+    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
+    timings: dict[str, float] = {}
+    cpu: dict[str, float] = {}
+    clock = [time.perf_counter(), time.process_time()]
+
+    def lap(name: str) -> None:
+        now = (time.perf_counter(), time.process_time())
+        timings[name], cpu[name] = now[0] - clock[0], now[1] - clock[1]
+        clock[:] = now
+
+    family, given = [], []
+    for full, fam, giv in zip(frame["full_name"], frame["family_name"], frame["given_name"],
+                              strict=True):  # fmt: skip
+        if fam or giv:
+            family.append(fam)
+            given.append(giv)
+        else:  # a naive first/rest split of the full name, as a user of stock Splink would do
+            parts = full.split(" ", 1) if " " in full else [full[:1], full[1:]]
+            family.append(parts[0])
+            given.append(parts[1] if len(parts) > 1 else "")
+    table = pd.DataFrame(
+        {
+            "unique_id": np.arange(len(frame), dtype=np.int64),
+            "given_name": given,
+            "surname": family,
+            "date_of_birth": frame["birth_date"].to_numpy(object),
+        }
+    ).replace("", None)
+    lap("prepare")
+    settings = SettingsCreator(
+        link_type="dedupe_only",
+        comparisons=[
+            cl.NameComparison("given_name"),
+            cl.NameComparison("surname"),
+            cl.LevenshteinAtThresholds("date_of_birth", [1, 2]),
+        ],
+        blocking_rules_to_generate_predictions=[
+            block_on("given_name", "surname"),
+            block_on("surname", "date_of_birth"),
+            block_on("given_name", "date_of_birth"),
+        ],
+        retain_matching_columns=False,
+    )
+    api = DuckDBAPI()
+    linker = Linker(api.register(table), settings, log_level=logging.ERROR)
+    linker.training.estimate_probability_two_random_records_match(
+        [block_on("given_name", "surname", "date_of_birth")], recall=0.7
+    )
+    linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=42)
+    for rule in (block_on("given_name", "surname"), block_on("date_of_birth")):
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(rule)
+        except Exception as error:  # noqa: BLE001 - report and carry on, as a user would
+            print(f"  stock EM failed on {rule}: {error}", file=sys.stderr)
+    lap("train")
+    predictions = linker.inference.predict(warning_mode="never")
+    arrays = api._con.sql(  # noqa: SLF001
+        f"SELECT unique_id_l, unique_id_r, match_probability FROM {predictions.physical_name}"
+    ).fetchnumpy()
+    lap("predict")
+    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
+        predictions, threshold_match_probability=threshold
+    )
+    labels = api._con.sql(  # noqa: SLF001
+        f"SELECT unique_id, cluster_id FROM {clusters.physical_name} ORDER BY unique_id"
+    ).fetchnumpy()
+    cluster, _ = pd.factorize(np.asarray(labels["cluster_id"]))
+    lap("cluster")
+    left = np.asarray(arrays["unique_id_l"], dtype=np.int64)
+    right = np.asarray(arrays["unique_id_r"], dtype=np.int64)
+    probability = np.asarray(arrays["match_probability"], dtype=np.float64)
+    return {
+        "timings": timings,
+        "cpu": cpu,
+        "pairs": pair_metrics(person, left, right, probability, threshold),
+        "clusters": cluster_metrics(person, np.asarray(cluster, dtype=np.int64)),
+        "review": int(((probability >= floor) & (probability < threshold)).sum()),
+        "lambda": float(linker.misc.save_model_to_json()["probability_two_random_records_match"]),
+    }
+
+
+def _child(queue: Any, method: str, path: str, threshold: float, floor: float) -> None:
+    try:
+        frame, person, _ = load(Path(path))
+        run = _kirok if method == "kirok" else _stock
+        result = run(frame, person, threshold, floor)
+        result["peak_rss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        queue.put(result)
+    except BaseException as error:  # the parent reports it and carries on
+        queue.put({"error": f"{type(error).__name__}: {error}"})
+        raise
+
+
+def run_method(method: str, path: Path, threshold: float, floor: float) -> dict:
+    """One method in a fresh process, so that its peak memory is its own."""
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_child, args=(queue, method, str(path), threshold, floor))
+    proc.start()
+    result: dict = queue.get()
+    proc.join()
+    return result
+
+
+# ---------------------------------------------------------------------------- report
+PHASES = ("prepare", "train", "predict", "cluster")
+TARGET_SECONDS = 120.0
+TARGET_RECALL = 0.95
+
+
+def _report(method: str, r: dict) -> str:
+    t, c = r["timings"], r["cpu"]
+    phases = " ".join(f"{p}={t.get(p, 0.0):.1f}s({c.get(p, 0.0):.1f})" for p in PHASES)
+    total, total_cpu = sum(t.values()), sum(c.values())
+    pm, cm = r["pairs"], r["clusters"]
+    return (
+        f"{method:<6} total={total:.1f}s (cpu {total_cpu:.1f}s)  {phases}  "
+        f"peak_rss={r['peak_rss'] / 2**20:,.0f}MiB\n"
+        f"{method:<6} pairs scored={int(pm['candidates']):,} PC={pm['completeness']:.4f}  "
+        f"pairwise P={pm['precision']:.4f} R={pm['recall']:.4f} F1={pm['f1']:.4f}  "
+        f"clusters P={cm['precision']:.4f} R={cm['recall']:.4f} F1={cm['f1']:.4f}  "
+        f"review={r['review']:,} lambda={r['lambda']:.3g}"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    from kirok.linkage.defaults import DEFAULT_REVIEW_FLOOR, DEFAULT_THRESHOLD
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--n", type=int, default=1_600_000, help="records (default 1,600,000)")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--names", choices=("wide", "demo"), default="wide")
+    parser.add_argument("--only", default="kirok,stock")
+    parser.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
+    parser.add_argument("--review-floor", type=float, default=DEFAULT_REVIEW_FLOOR)
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "kirok-bench-scale",
+        help="where generated data sets are kept",
+    )
+    args = parser.parse_args(argv)
+    path = dataset_path(args.n, args.seed, args.names, args.cache)
+    frame, person, _ = load(path)
+    total = true_pair_count(person)
+    print(
+        f"scale: {len(frame):,} records of {len(np.unique(person)):,} people, {total:,} true "
+        f"pairs (seed {args.seed}, names {args.names}); threshold {args.threshold}; "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores",
+        flush=True,
+    )
+    del frame
+    ok = True
+    results = {}
+    for method in args.only.split(","):
+        r = run_method(method, path, args.threshold, args.review_floor)
+        if "error" in r:
+            print(f"{method:<6} FAILED: {r['error']}", flush=True)
+            ok = False
+            continue
+        results[method] = r
+        print(_report(method, r), flush=True)
+        # the truth check: the scored pairs and clusters are consistent with the data
+        pm, cm = r["pairs"], r["clusters"]
+        ok &= 0.0 <= pm["recall"] <= pm["completeness"] <= 1.0 and 0.0 <= cm["recall"] <= 1.0
+    print(f"load average at the end {os.getloadavg()[0]:.1f}", flush=True)
+    if "kirok" in results:
+        r = results["kirok"]
+        wall = sum(r["timings"].get(p, 0.0) for p in PHASES)
+        cpu = sum(r["cpu"].get(p, 0.0) for p in PHASES)
+        recall = r["clusters"]["recall"]
+        met = wall <= TARGET_SECONDS and recall >= TARGET_RECALL
+        print(
+            f"TARGET scale: {len(person):,} records in {wall:.1f}s wall ({cpu:.1f}s cpu), "
+            f"cluster recall {recall:.4f} (target <= {TARGET_SECONDS:.0f}s and recall >= "
+            f"{TARGET_RECALL}): {'met' if met else 'not met'}"
+        )
+        if "stock" in results:
+            s = results["stock"]
+            s_wall = sum(s["timings"].get(p, 0.0) for p in PHASES)
+            print(
+                f"RATIO kirok/stock wall {wall / s_wall:.2f}x; cluster recall "
+                f"{recall:.4f} vs {s['clusters']['recall']:.4f}, F1 "
+                f"{r['clusters']['f1']:.4f} vs {s['clusters']['f1']:.4f}"
+            )
+    print(f"check: {'passed' if ok else 'FAILED'}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,255 @@
+"""Deduplicating millions of records on one machine: kirok's model with settings for scale.
+
+:func:`link_at_scale` runs the model of :mod:`kirok.linkage.model` on DuckDB as
+:func:`kirok.linkage.pipeline.link_records` does (same comparisons, training, threshold, review
+floor and chain veto) and returns the same clusters, with four changes that only matter when
+the input is large:
+
+1. The derived columns are computed once per distinct value (:mod:`kirok.linkage.bulk`).
+2. Records are numbered: Splink compares integer ids, and scored pairs come back as numpy
+   arrays read straight from DuckDB, never as one Python object per pair.
+3. Blocking uses :data:`SCALE_BLOCKING_RULES`. The default union keeps pairs that share a
+   surname class and a given-name key, or a full date of birth, *whatever else they have*: in
+   a few thousand records such blocks are small, but at 1.6 million records the commonest
+   names and dates are shared by hundreds of people each and those rules alone produce tens of
+   millions of pairs, nearly all of them different people. Every scale rule asks for one
+   more agreement (the birth year, the sex, the place, a rare-enough key) so that block sizes
+   stay bounded; see :func:`rule_pair_counts` and ``bench/README.md`` for the counts.
+4. Clustering (:func:`cluster_arrays`) gives exactly what :func:`kirok.linkage.decisions.cluster`
+   gives on all the scored pairs, but builds Python objects only for the pairs that can
+   matter: edges at or above the review floor, and the veto pairs (scored below it) whose two
+   records the threshold edges would put in one cluster.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from kirok.linkage.bulk import prepare_bulk
+from kirok.linkage.decisions import Clustering, Decision, Pair, ScoredPair, cluster, pair_key
+from kirok.linkage.defaults import DEFAULT_REVIEW_FLOOR, DEFAULT_THRESHOLD
+from kirok.linkage.model import Settings, build_settings, floor_probabilities, for_dialect, neutral
+
+log = logging.getLogger(__name__)
+Progress = Callable[[str], None]
+
+# Blocking for large inputs: every rule pairs records only when several things agree.
+_SAME_NAME = 'l."surname_cls" = r."surname_cls" AND l."given_k" = r."given_k"'
+SCALE_BLOCKING_RULES: tuple[dict[str, Any], ...] = (
+    # the same name, and birth years at most two apart, or one of them unknown
+    {
+        "blocking_rule": f'{_SAME_NAME} AND (abs(l."birth_year" - r."birth_year") <= 2 '
+        'OR l."birth_year" IS NULL OR r."birth_year" IS NULL)'
+    },
+    {"blocking_rule": f'{_SAME_NAME} AND l."place_key" = r."place_key"'},
+    # a full date of birth and either part of the name
+    {"blocking_rule": 'l."given_k" = r."given_k" AND l."birth_full" = r."birth_full"'},
+    {"blocking_rule": 'l."surname_cls" = r."surname_cls" AND l."birth_full" = r."birth_full"'},
+    # only an initial, or a typo in the given name: the rest agrees
+    {
+        "blocking_rule": 'l."surname_cls" = r."surname_cls" AND l."birth_year" = r."birth_year" '
+        'AND l."place_key" = r."place_key" '
+        'AND substr(l."given_k", 1, 1) = substr(r."given_k", 1, 1)'
+    },
+    {
+        "blocking_rule": 'l."surname_cls" = r."surname_cls" AND l."given_head" = r."given_head" '
+        'AND l."birth_year" = r."birth_year"'
+    },
+    {
+        "blocking_rule": 'l."surname_cls" = r."surname_cls" AND l."given_tail" = r."given_tail" '
+        'AND l."birth_year" = r."birth_year"'
+    },
+    # the given name's syllables transposed
+    {
+        "blocking_rule": 'l."surname_cls" = r."surname_cls" AND l."given_rev" = r."given_k" '
+        'AND l."birth_year" = r."birth_year"'
+    },
+    {
+        "blocking_rule": 'l."surname_cls" = r."surname_cls" AND l."given_k" = r."given_rev" '
+        'AND l."birth_year" = r."birth_year"'
+    },
+    # an alias or the other reading of the name, or a name without its family name
+    {
+        "blocking_rule": 'l."name_keys" = r."name_keys" AND l."birth_year" = r."birth_year"',
+        "arrays_to_explode": ["name_keys"],
+    },
+    {
+        "blocking_rule": 'l."given_keys" = r."given_keys" AND l."birth_year" = r."birth_year" '
+        'AND l."place_key" = r."place_key"',
+        "arrays_to_explode": ["given_keys"],
+    },
+)
+
+
+@dataclass
+class ScaleResult:
+    clustering: Clustering
+    review_pairs: list[ScoredPair]  # pairs at or above the review floor
+    model: Settings
+    n_records: int
+    ids: list[str]  # record ids; the pairs below number records by their place here
+    left: np.ndarray  # every scored pair: record numbers and match probability
+    right: np.ndarray
+    probability: np.ndarray
+    timings: dict[str, float] = field(default_factory=dict)
+    cpu: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def clusters(self) -> dict[str, str]:
+        return self.clustering.clusters
+
+    @property
+    def candidates(self) -> int:
+        """How many pairs the blocking rules produced and the model scored."""
+        return len(self.left)
+
+
+def _noop(_: str) -> None:
+    return None
+
+
+def scale_settings(
+    n_records: int, blocking: Sequence[Mapping[str, Any]] = SCALE_BLOCKING_RULES
+) -> Settings:
+    """kirok's model (with term-frequency adjustment) and the blocking union for scale."""
+    settings = build_settings(n_records, tf=True)
+    settings["blocking_rules_to_generate_predictions"] = [dict(b) for b in blocking]
+    settings["retain_intermediate_calculation_columns"] = False
+    settings["retain_matching_columns"] = False
+    return settings
+
+
+def _components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Connected-component label of each of ``n`` nodes joined by the edges."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    graph = coo_matrix((np.ones(len(left), dtype=np.int8), (left, right)), shape=(n, n))
+    _, labels = connected_components(graph, directed=False)
+    return np.asarray(labels, dtype=np.int64)
+
+
+def cluster_arrays(
+    ids: Sequence[str],
+    left: np.ndarray,
+    right: np.ndarray,
+    probability: np.ndarray,
+    decisions: Mapping[Pair, Decision | str] | None = None,
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    review_floor: float = DEFAULT_REVIEW_FLOOR,
+) -> tuple[Clustering, list[ScoredPair]]:
+    """:func:`kirok.linkage.decisions.cluster` with ``veto_below=review_floor`` over pairs given
+    as arrays of record numbers (indexes into ``ids``) and probabilities.
+
+    The result is the same as that of ``cluster`` on every pair. A pair below the review floor
+    can only change the clusters when its two records could end up in one cluster: when they
+    are in one connected component of the edges at or above the threshold and the people's
+    ``same`` decisions. Only those veto pairs and the pairs at or above the review floor are
+    handed to ``cluster``. Also returns the pairs at or above the review floor.
+    """
+    n = len(ids)
+    index = {rid: i for i, rid in enumerate(ids)}
+    decided = {pair_key(*k): Decision(v) for k, v in (decisions or {}).items()}
+    strong = probability >= threshold
+    el, er = [left[strong]], [right[strong]]
+    for (a, b), d in decided.items():
+        if d is Decision.SAME and a in index and b in index:
+            el.append(np.array([index[a]]))
+            er.append(np.array([index[b]]))
+    labels = _components(n, np.concatenate(el), np.concatenate(er))
+    keep = (probability >= review_floor) | (labels[left] == labels[right])
+    if decided:  # a decided pair is handled by its decision, whatever its score
+        keyed = {(index[a], index[b]) for a, b in decided if a in index and b in index}
+        keyed |= {(b, a) for a, b in keyed}
+        extra = [k for k, (a, b) in enumerate(zip(left.tolist(), right.tolist(), strict=True))
+                 if (a, b) in keyed]  # fmt: skip
+        keep[extra] = True
+    pairs = [
+        ScoredPair(ids[a], ids[b], p, 0.0)
+        for a, b, p in zip(
+            left[keep].tolist(), right[keep].tolist(), probability[keep].tolist(), strict=True
+        )
+    ]
+    clustering = cluster(
+        ids, pairs, decisions, threshold=threshold, review_floor=review_floor,
+        veto_below=review_floor,
+    )  # fmt: skip
+    return clustering, [p for p in pairs if p.match_probability >= review_floor]
+
+
+def link_at_scale(
+    records: pd.DataFrame,
+    decisions: Mapping[Pair, Decision | str] | None = None,
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    review_floor: float = DEFAULT_REVIEW_FLOOR,
+    blocking: Sequence[Mapping[str, Any]] = SCALE_BLOCKING_RULES,
+    progress: Progress = _noop,
+) -> ScaleResult:
+    """Deduplicate a large set of records (see the module docstring) on DuckDB."""
+    from splink import DuckDBAPI, Linker
+
+    from kirok.linkage.pipeline import (
+        _coverage,
+        _deterministic_rule,
+        _sampled_pairs,
+        _train,
+    )
+
+    timings: dict[str, float] = {}
+    cpu: dict[str, float] = {}
+    clock = [time.perf_counter(), time.process_time()]
+
+    def lap(name: str) -> None:
+        now = (time.perf_counter(), time.process_time())
+        timings[name] = now[0] - clock[0]
+        cpu[name] = now[1] - clock[1]
+        clock[:] = now
+
+    progress("deriving name keys")
+    prepared = prepare_bulk(records)
+    ids = prepared["unique_id"].tolist()
+    prepared["unique_id"] = np.arange(len(prepared), dtype=np.int64)
+    n = len(prepared)
+    lap("prepare")
+
+    progress("training the model")
+    api = DuckDBAPI()
+    table = api.register(prepared)
+    settings = scale_settings(n, blocking)
+    linker = Linker(table, for_dialect(settings, "duckdb"), log_level=logging.WARNING)
+    full_dates = int(prepared["birth_full"].notna().sum())
+    rule = _deterministic_rule(has_full_dates=full_dates >= 0.3 * n)
+    _train(linker, n, rule, _coverage([prepared], rule))
+    floored = floor_probabilities(linker.misc.save_model_to_json(), _sampled_pairs(n))
+    model = neutral(floored)
+    linker = Linker(table, for_dialect(model, "duckdb"), log_level=logging.WARNING)
+    lap("train")
+
+    progress("scoring candidate pairs")
+    predictions = linker.inference.predict(warning_mode="never")
+    con = api._con  # noqa: SLF001 - read the scored pairs as arrays, not pandas objects
+    arrays = con.sql(
+        f"SELECT unique_id_l, unique_id_r, match_probability FROM {predictions.physical_name}"
+    ).fetchnumpy()
+    left = np.asarray(arrays["unique_id_l"], dtype=np.int64)
+    right = np.asarray(arrays["unique_id_r"], dtype=np.int64)
+    probability = np.asarray(arrays["match_probability"], dtype=np.float64)
+    lap("predict")
+
+    progress("clustering")
+    clustering, review_pairs = cluster_arrays(
+        ids, left, right, probability, decisions, threshold=threshold, review_floor=review_floor
+    )
+    lap("cluster")
+    return ScaleResult(
+        clustering, review_pairs, model, n, ids, left, right, probability, timings, cpu
+    )

@@ -1,0 +1,134 @@
+"""Linkage at scale: clustering from arrays equals the pipeline's clustering; the benchmark runs.
+
+The benchmark runs with a tiny size, in a subprocess as a user would run it; it must print its
+figures and pass its own truth check. No wall time is asserted.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kirok.linkage.decisions import ScoredPair, cluster
+from kirok.linkage.scale import SCALE_BLOCKING_RULES, cluster_arrays, link_at_scale
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_cluster_arrays_equals_cluster_on_every_pair(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = 60
+    ids = [f"r{i:03d}" for i in range(n)]
+    m = 400
+    left = rng.integers(0, n, m)
+    right = rng.integers(0, n, m)
+    keep = left != right
+    left, right = left[keep], right[keep]
+    pairs = {(min(a, b), max(a, b)) for a, b in zip(left.tolist(), right.tolist(), strict=True)}
+    left = np.array([a for a, _ in sorted(pairs)])
+    right = np.array([b for _, b in sorted(pairs)])
+    # many strong links (long chains) and many weak pairs that may veto them
+    probability = np.where(rng.random(len(left)) < 0.4, rng.uniform(0.8, 1.0, len(left)),
+                           rng.uniform(0.0, 0.8, len(left)))  # fmt: skip
+    decisions = {}
+    for k in rng.choice(len(left), 6, replace=False).tolist():
+        decisions[(ids[left[k]], ids[right[k]])] = ("same", "different", "unsure")[k % 3]
+    expected = cluster(
+        ids,
+        [
+            ScoredPair(ids[a], ids[b], p, 0.0)
+            for a, b, p in zip(left.tolist(), right.tolist(), probability.tolist(), strict=True)
+        ],  # fmt: skip
+        decisions,
+        threshold=0.8,
+        review_floor=0.3,
+        veto_below=0.3,
+    )
+    got, review_pairs = cluster_arrays(
+        ids, left, right, probability, decisions, threshold=0.8, review_floor=0.3
+    )
+    assert got == expected
+    assert expected.merged_by_model > 0
+    assert len(set(expected.clusters.values())) < n
+    assert {p.key for p in review_pairs} == {
+        (ids[a], ids[b])
+        for a, b, p in zip(left.tolist(), right.tolist(), probability.tolist(), strict=True)
+        if p >= 0.3
+    }
+
+
+def test_scale_blocking_asks_for_more_than_one_agreement() -> None:
+    for rule in SCALE_BLOCKING_RULES:
+        sql = rule["blocking_rule"]
+        assert sql.count("l.") >= 2, sql
+
+
+@pytest.mark.slow
+def test_link_at_scale_finds_the_people() -> None:
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        import bench_linkage_scale as bench
+    finally:
+        sys.path.pop(0)
+    data = bench.generate(3000, seed=5)
+    result = link_at_scale(data.frame)
+    assert result.ids == data.frame["record_id"].tolist()
+    roots = np.array([result.ids.index(result.clusters[r]) for r in result.ids])
+    figures = bench.cluster_metrics(data.person, roots)
+    assert figures["precision"] > 0.95, figures
+    assert figures["recall"] > 0.8, figures
+    assert set(result.timings) == {"prepare", "train", "predict", "cluster"}
+    pairs = bench.pair_metrics(data.person, result.left, result.right, result.probability, 0.8)
+    assert pairs["completeness"] >= pairs["recall"] > 0.8
+    assert isinstance(result.model["comparisons"], list)
+    assert pd.Series(result.probability).between(0.0, 1.0).all()
+
+
+@pytest.mark.slow
+def test_bench_runs_tiny_and_passes_its_truth_check(tmp_path: Path) -> None:
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-W",
+            "error",
+            str(ROOT / "bench" / "bench_linkage_scale.py"),
+            "--n",
+            "2000",
+            "--cache",
+            str(tmp_path),
+        ],  # fmt: skip
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    out = completed.stdout
+    assert completed.returncode == 0, out + completed.stderr
+    assert "scale: 2,000 records" in out
+    for method in ("kirok", "stock"):
+        line = re.search(
+            rf"{method}\s+total=(\d+\.\d)s \(cpu (\d+\.\d)s\)\s+prepare=.* train=.* "
+            r"predict=.* cluster=.* peak_rss=[\d,]+MiB",
+            out,
+        )
+        assert line, out
+        figures = re.search(
+            rf"{method}\s+pairs scored=[\d,]+ PC=(\d\.\d+)\s+pairwise P=(\d\.\d+) R=(\d\.\d+) "
+            r"F1=\d\.\d+\s+clusters P=(\d\.\d+) R=(\d\.\d+) F1=\d\.\d+",
+            out,
+        )
+        assert figures, out
+        completeness, _, pair_recall, _, _ = (float(g) for g in figures.groups())
+        assert 0.0 <= pair_recall <= completeness <= 1.0
+    kirok_recall = float(re.search(r"TARGET scale: .* cluster recall (\d\.\d+)", out).group(1))  # type: ignore[union-attr]
+    assert kirok_recall > 0.8
+    assert re.search(r"RATIO kirok/stock wall \d+\.\d\dx", out)
+    assert "check: passed" in out
