@@ -282,6 +282,18 @@ BLOCKING_RULES: tuple[dict[str, Any], ...] = (
         "blocking_rule": 'l."surname_cls" = r."surname_cls" AND l."birth_year" = r."birth_year" '
         'AND l."place_key" = r."place_key"'
     },
+    # a record with a family name and nothing else, or a given name and nothing else, meets
+    # every record of its name and year (few records are so bare; their blocks stay small)
+    {
+        "blocking_rule": 'l."given_k" IS NULL AND l."surname_cls" = r."surname_cls" '
+        'AND l."birth_year" = r."birth_year"'
+    },
+    {
+        "blocking_rule": 'r."given_k" IS NULL AND l."surname_cls" = r."surname_cls" '
+        'AND l."birth_year" = r."birth_year"'
+    },
+    {"blocking_rule": 'l."surname_cls" IS NULL AND l."given_k" = r."given_k"'},
+    {"blocking_rule": 'r."surname_cls" IS NULL AND l."given_k" = r."given_k"'},
     {"blocking_rule": 'l."name_keys" = r."name_keys"', "arrays_to_explode": ["name_keys"]},
     {
         "blocking_rule": 'l."given_k" = r."given_k" '
