@@ -36,11 +36,15 @@ def grams(text: str) -> set[str]:
     """Every bigram inside each word, and the word itself when it has one character."""
     out: set[str] = set()
     for word in words(text):
-        if len(word) == 1:
-            out.add(word)
-        else:
-            out.update(word[i : i + 2] for i in range(len(word) - 1))
+        out.update(word_grams(word))
     return out
+
+
+def word_grams(word: str) -> set[str]:
+    """The grams of one folded word (see ``grams``)."""
+    if len(word) == 1:
+        return {word}
+    return {word[i : i + 2] for i in range(len(word) - 1)}
 
 
 def matches(query: str, texts: list[str]) -> bool:

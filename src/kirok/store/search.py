@@ -31,14 +31,17 @@ from kirok.store.schema import SQLITE_SEARCH_TABLE, search_docs
 from kirok.store.sealing import Sealer
 
 TOKEN_HEX = 16  # 64 bits of the gram's HMAC
+_WORDS_KEPT = 50_000  # distinct words whose tokens a unit of work keeps (a few MiB)
 
 
 class Tokeniser:
-    """Gram → keyed token, each distinct gram computed once (grams repeat across records)."""
+    """Gram → keyed token, each distinct gram computed once (grams repeat across records), and
+    word → its tokens for the most common words (names and words repeat across records too)."""
 
     def __init__(self, sealer: Sealer) -> None:
         self._sealer = sealer
         self._cache: dict[str, str] = {}
+        self._words: dict[str, frozenset[str]] = {}
 
     def token(self, gram: str) -> str:
         cached = self._cache.get(gram)
@@ -48,10 +51,16 @@ class Tokeniser:
 
     def record_tokens(self, texts: Iterable[str]) -> list[str]:
         """The sorted distinct tokens of a record's searchable texts."""
-        wanted: set[str] = set()
+        tokens: set[str] = set()
         for text in texts:
-            wanted.update(grams.grams(text))
-        return sorted({self.token(g) for g in wanted})
+            for word in grams.words(text):
+                known = self._words.get(word)
+                if known is None:
+                    known = frozenset(self.token(g) for g in grams.word_grams(word))
+                    if len(self._words) < _WORDS_KEPT:
+                        self._words[word] = known
+                tokens |= known
+        return sorted(tokens)
 
 
 def stored_value(dialect: str, tokens: list[str]) -> str | list[int]:
