@@ -80,6 +80,8 @@ class Converter:
         # A column of labels repeats a handful of values; resolving one folds every label of
         # the vocabulary, so each distinct (vocabulary, cell) is resolved once per file.
         self._terms: dict[tuple[str, str], str] = {}
+        self._rules = {rule.column: rule for rule in mapping.rules}
+        self._rules_with_id = {**self._rules, "id": ColumnRule("id", "id")}
 
     def check_headers(self, headers: Iterable[str]) -> list[InputProblem]:
         present = set(headers)
@@ -99,9 +101,7 @@ class Converter:
         problems = list(row.problems)
         values: dict[str, Any] = dict(self.mapping.defaults)
         columns: dict[str, str] = {}
-        rules = {rule.column: rule for rule in self.mapping.rules}
-        if self.mapping.identity and "id" in row.cells:
-            rules["id"] = ColumnRule("id", "id")
+        rules = self._rules_with_id if self.mapping.identity and "id" in row.cells else self._rules
         for column, raw in row.cells.items():
             rule = rules.get(column)
             if rule is None:
