@@ -17,6 +17,7 @@ import pytest
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
+from kirok.domain.records import Event
 from kirok.security import passwords, policy
 from kirok.services import users
 from kirok.services.context import Settings, initialise
@@ -187,3 +188,19 @@ def test_history_withholds_every_version_and_a_revocation_covers_the_past(api: A
     assert _ok(reviewer.get("/api/v1/search", params={"q": name}))["items"] == []
     kept = _ok(doc.get(f"/api/v1/person/{pid}/history"))
     assert all(name in str(v["record"]) for v in kept)
+
+
+def test_search_looks_past_candidates_the_role_cannot_match(api: Api) -> None:
+    """An analyst sees names as pseudonyms: persons named 홍길동 are candidates for the store but
+    not hits for the analyst, and must not crowd out the event that names him in its title."""
+    doc = api["documenter"]
+    for _ in range(6):  # more than the first quota (limit 2: 3), fewer than four pages (8)
+        person = {"name_forms": [{"text": "홍길동"}], "confidentiality": "internal"}
+        _ok(doc.post("/api/v1/person", json=person), 201)
+    with api.store.write("documenter") as uow:
+        # The store returns candidates in id order: this event comes after every person.
+        uow.add(Event(id="zz-event", title="홍길동 요덕 구금", confidentiality="internal"))
+    found = _ok(api["analyst"].get("/api/v1/search", params={"q": "홍길동", "limit": 2}))
+    assert [i["id"] for i in found["items"]] == ["zz-event"]
+    everyone = _ok(api["documenter"].get("/api/v1/search", params={"q": "홍길동", "limit": 2}))
+    assert len(everyone["items"]) == 2

@@ -362,25 +362,49 @@ def search(
     if not kinds or not text.strip():
         return []
     today = _today()
-    out = []
+    out: list[dict[str, Any]] = []
+    seen: set[str] = set()
     with store.read() as uow:
-        found = uow.search(text, kinds=kinds, limit=limit * 4)
-        for record in found:
-            if not policy.can(user, policy.Action.READ, record.kind, record.confidentiality.value):
-                continue
-            # Consent only ever hides more than the role does: look consents up only for
-            # records that match in what the role sees.
-            if not grams.matches(text, _visible_texts(user, record)):
-                continue
-            consents = _consents(uow, user, record)
-            if consents is not None:
-                internal = policy.internal_use(user, record.kind, consents, today)
-                if not grams.matches(text, _visible_texts(user, record, internal)):
+        # The store opens (unseals) every candidate it returns, so ask for a little more than
+        # a page first, and for up to four pages only when the caller's role or consent
+        # filtered too many of those out.
+        for quota in (limit + limit // 4 + 1, limit * 4):
+            found = uow.search(text, kinds=kinds, limit=quota)
+            for record in found:
+                if record.id in seen:
                     continue
-            out.append(_redact(store, user, record, consents, today))
-            if len(out) >= limit:
-                break
+                seen.add(record.id)
+                document = _searched(store, uow, user, text, record, today)
+                if document is not None:
+                    out.append(document)
+                    if len(out) >= limit:
+                        return out
+            if len(found) < quota:
+                break  # the store had no more candidates
     return out
+
+
+def _searched(
+    store: RecordStore,
+    uow: UnitOfWork,
+    user: WebUser,
+    text: str,
+    record: Record,
+    today: date,
+) -> dict[str, Any] | None:
+    """`record` redacted for `user` if it matches `text` in what they may see, else None."""
+    if not policy.can(user, policy.Action.READ, record.kind, record.confidentiality.value):
+        return None
+    # Consent only ever hides more than the role does: look consents up only for records that
+    # match in what the role sees.
+    if not grams.matches(text, _visible_texts(user, record)):
+        return None
+    consents = _consents(uow, user, record)
+    if consents is not None:
+        internal = policy.internal_use(user, record.kind, consents, today)
+        if not grams.matches(text, _visible_texts(user, record, internal)):
+            return None
+    return _redact(store, user, record, consents, today)
 
 
 def counts(store: RecordStore, user: WebUser) -> dict[str, int]:
