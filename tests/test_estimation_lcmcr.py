@@ -17,6 +17,7 @@ from kirok.estimation.lcmcr import (
     SAMPLER,
     Priors,
     _binomial,
+    _collapsed_move,
     _split,
     advance,
     initial_state,
@@ -201,3 +202,47 @@ def test_split_is_a_multinomial_draw(total: int) -> None:
     observed = np.cov(draws[:, 1], draws[:, 3])[0, 1]
     expected = -total * probabilities[1] * probabilities[3]
     assert abs(observed - expected) < 0.05 * abs(expected) + 0.01
+
+
+@numba.njit
+def _collapsed_chain(
+    steps: int,
+    n: int,
+    cap: int,
+    in_class: np.ndarray,
+    on_list: np.ndarray,
+    log_pi: np.ndarray,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    unobserved = np.zeros(in_class.size, dtype=np.int64)
+    visits = np.zeros((cap + 1, cap + 1), dtype=np.int64)
+    big_u = 0
+    for _ in range(steps):
+        for c in range(in_class.size):
+            big_u = _collapsed_move(c, n, big_u, cap, in_class, on_list, log_pi, unobserved, rng)
+        visits[unobserved[0], unobserved[1]] += 1
+    return visits
+
+
+def test_collapsed_move_leaves_its_target_invariant() -> None:
+    """The move alone, iterated, settles on p(u) with λ integrated out (exact on a small cap)."""
+    n, cap = 12, 40
+    in_class = np.array([8, 4], dtype=np.int64)
+    on_list = np.array([[5, 1], [3, 2]], dtype=np.int64)
+    log_pi = np.log(np.array([0.7, 0.3]))
+    u = np.arange(cap + 1)
+    u0, u1 = np.meshgrid(u, u, indexing="ij")
+    log_p = gammaln(n + u0 + u1) - gammaln(u0 + 1) - gammaln(u1 + 1)
+    log_p += u0 * log_pi[0] + u1 * log_pi[1]
+    for c, uc in enumerate((u0, u1)):
+        for j in range(on_list.shape[0]):
+            log_p += betaln(1 + on_list[j, c], 1 + in_class[c] - on_list[j, c] + uc)
+    log_p[u0 + u1 > cap] = -np.inf
+    exact = np.exp(log_p - log_p.max())
+    exact /= exact.sum()
+    visits = _collapsed_chain(
+        2_000_000, n, cap, in_class, on_list, log_pi, np.random.default_rng(4)
+    )
+    empirical = visits / visits.sum()
+    assert 0.5 * np.abs(empirical - exact).sum() < 0.015
+    assert abs((empirical * (u0 + u1)).sum() - (exact * (u0 + u1)).sum()) < 0.1

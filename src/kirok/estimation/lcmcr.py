@@ -28,8 +28,9 @@ LOG_TINY = -745.0  # log of the smallest positive double; a stick piece that und
 CAP_FACTOR = 20  # the R package's cap: n₀ ≤ 20·n
 # Names the sweep's sequence of random draws: the same seed gives the same draws only with the
 # same sampler, so results record it. Change it whenever a change to the sweep changes the draws.
-SAMPLER = "kirok-lcmcr/2 (binomials by inversion and BTRS)"
+SAMPLER = "kirok-lcmcr/3 (binomials by inversion and BTRS; collapsed move of n0)"
 MAX_REDRAWS = 100
+MOVE_SCALE = 0.1  # the collapsed move's window, as a share of the class's people
 SMALL_REST = 2  # categorical draws when at most this many people per remaining class are left
 
 
@@ -242,6 +243,58 @@ def _split(
 
 
 @numba.njit(cache=True)
+def _collapsed_move(
+    c: int,
+    n: int,
+    big_u: int,
+    cap: int,
+    in_class: IntArray,
+    on_list: IntArray,
+    log_pi: FloatArray,
+    unobserved: IntArray,
+    rng: np.random.Generator,
+) -> int:
+    """Metropolis-Hastings update of class c's unobserved count u_c, λ integrated out.
+
+    Given the observed people's classes and π, the unobserved counts u have (λ_jk ~ Beta(1, 1)
+    integrated out, U = Σ u_k, n_k observed in class k, o_jk of them on list j)
+
+        p(u) ∝ (n + U − 1)! Π_k π_k^u_k / u_k! · Π_j B(1 + o_jk, 1 + n_k − o_jk + u_k),
+
+    which is what the Gibbs steps 4–6 sample from with λ fixed. Drawing λ afresh from its full
+    conditional right after this move makes the pair an update of (u, λ) that leaves the
+    posterior unchanged, and moves N much further than the Gibbs steps alone, where u and λ
+    pin each other. The proposal is uniform on ±1…±w(u) with w(u) = 1 + ⌊0.1 (u + n_c)⌋, so
+    the Hastings ratio carries w(u) / w(u'), and a move w(u') could not return is rejected.
+    Returns the new U.
+    """
+    n_lists = on_list.shape[0]
+    nk = in_class[c]
+    u = unobserved[c]
+    w = 1 + int(MOVE_SCALE * (u + nk))
+    r = int(rng.random() * (2 * w))
+    d = r - w if r < w else r - w + 1
+    u2 = u + d
+    if u2 < 0 or big_u + d > cap:
+        return big_u
+    w2 = 1 + int(MOVE_SCALE * (u2 + nk))
+    if abs(d) > w2:
+        return big_u
+    log_ratio = math.lgamma(n + big_u + d) - math.lgamma(n + big_u)
+    log_ratio -= math.lgamma(u2 + 1.0) - math.lgamma(u + 1.0)
+    log_ratio += d * log_pi[c]
+    for j in range(n_lists):
+        off = nk - on_list[j, c]
+        log_ratio += math.lgamma(1.0 + off + u2) - math.lgamma(1.0 + off + u)
+    log_ratio -= n_lists * (math.lgamma(2.0 + nk + u2) - math.lgamma(2.0 + nk + u))
+    log_ratio += math.log(w / w2)
+    if log_ratio >= 0.0 or rng.random() < math.exp(log_ratio):
+        unobserved[c] = u2
+        return big_u + d
+    return big_u
+
+
+@numba.njit(cache=True)
 def _run(
     patterns: IntArray,
     counts: IntArray,
@@ -316,6 +369,16 @@ def _run(
                     in_class[c] += size
                     for t in range(n_on[m]):
                         on_list[on_lists[m, t], c] += size
+        # 2a. a Metropolis-Hastings move of each class's unobserved count with λ integrated
+        #     out (see _collapsed_move); with step 2 it updates (unobserved, λ) jointly
+        big_u = 0
+        for c in range(k):
+            big_u += unobserved[c]
+        for c in range(k):
+            if in_class[c] > 0:
+                big_u = _collapsed_move(
+                    c, n, big_u, cap, in_class, on_list, log_pi, unobserved, rng
+                )
         # 2. capture probabilities, as two gamma draws so that log λ and log(1 − λ) are both
         #    exact without a log1p; the unobserved of each class are on no list
         for c in range(k):
