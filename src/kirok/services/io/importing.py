@@ -31,6 +31,7 @@ from kirok.store.repository import RecordStore, UnitOfWork
 from kirok.store.schema import meta, records
 
 Progress = Callable[[int, int], None]  # (rows written so far, rows in total)
+_PART = 5000  # new records per bulk insert within a unit of work
 
 
 class ImportRefused(KirokError):
@@ -225,12 +226,15 @@ def _write_chunk(
     file: str,
     mapping: Mapping,
 ) -> None:
-    """New records in one bulk insert (references in reference order); existing ones updated
-    one by one, or left alone when nothing changed."""
+    """New records in bulk inserts of ``_PART`` rows (references in reference order); existing
+    ones updated one by one, or left alone when nothing changed. All in the caller's unit of work:
+    the parts only bound the memory the rows being written take."""
     existing = _existing(uow, [record for _, record in chunk])
     new = [(n, r) for n, r in chunk if r.id not in existing and _key(r) not in existing]
     try:
-        uow.add_many([record for _, record in new])
+        for start in range(0, len(new), _PART):
+            uow.add_many([record for _, record in new[start : start + _PART]])
+            uow.flush()  # the part's audit entries
     except RecordProblem as problem:
         rows = {record.id: number for number, record in new}
         column = next(
