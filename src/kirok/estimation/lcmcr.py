@@ -7,7 +7,11 @@ capture between people is what the classes absorb, which is why LCMCR copes with
 victims are simply more visible" problem that biases the independence model downwards.
 
 The sweep works on pattern counts, never on individuals, so its cost is (observed patterns) × K × J
-whatever N is. Each chain owns a ``numpy.random.Generator`` that numba draws from directly; the
+whatever N is. Besides the Gibbs steps of the R package it makes one Metropolis-Hastings move per
+occupied class of the unobserved count with λ integrated out (``_collapsed_move``), which leaves
+the posterior unchanged and lets N move further per sweep.
+
+Each chain owns a ``numpy.random.Generator`` that numba draws from directly; the
 generator travels with the chain state, so a chain's draws depend only on its seed, not on which
 process ran it or how its run was cut into blocks.
 """
