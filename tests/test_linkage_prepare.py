@@ -133,3 +133,41 @@ def test_lambda_rule_recall_comes_from_the_trained_m_values() -> None:
     # the full-date rule keeps only pairs whose dates agree to the day
     full = rule_recall(model, ("surname_cls", "given_k", "birth_full"), coverage=0.64)
     assert full == pytest.approx(0.64 * 1.0 * m_giv * 0.55)
+
+
+def test_a_name_with_digits_is_a_code_not_a_name() -> None:
+    out = prepare(
+        pd.DataFrame(
+            {
+                "record_id": ["w1", "w2"],
+                "full_name": ["Witness ngo_a-00001 (pseudonym)", "Witness ngo_a-00002 (pseudonym)"],
+            }
+        )
+    ).set_index("unique_id")
+    # the codes are not keyed alike because their letters are: no given name is compared
+    assert out["given_k"].isna().all() and out["given_raw"].isna().all()
+    assert [list(k) for k in out["name_keys"]] == [[], []]
+
+
+def test_lambda_coverage_is_read_from_pairs_that_agree_on_the_names() -> None:
+    from kirok.linkage.pipeline import _coverage
+
+    rule = ("surname_cls", "given_k", "birth_year")
+    given = ["Jong-il", "Sol-ju", "Myong-chol", "Yong-ho", "Kyong-hui", "Chol-su", "Mi-gyong",
+             "Song-min", "Hye-son", "Un-hui", "Kwang-chol", "Bok-sun", "Hak-jun", "Tong-hyok",
+             "Ryong-hae", "Chong-hui", "Yong-hui", "Myong-suk", "Song-wol", "Kum-chol"]  # fmt: skip
+    people = pd.DataFrame(
+        {
+            "record_id": [f"p{i}-{j}" for i in range(20) for j in range(2)],
+            "family_name": ["Kim"] * 40,
+            "given_name": [g for g in given for _ in range(2)],  # each person twice
+            "birth_date": ["1960"] * 30 + [""] * 10,
+        }
+    )
+    dated = prepare(people)
+    assert _coverage([dated], rule) == pytest.approx(15 / 20)  # 15 of 20 name pairs both dated
+    # records that never match and have no date do not change it
+    codes = pd.DataFrame({"record_id": [f"w{i}" for i in range(40)],
+                          "full_name": [f"Witness W-{i:03d}" for i in range(40)]})  # fmt: skip
+    both = prepare(pd.concat([people, codes], ignore_index=True))
+    assert _coverage([both], rule) == pytest.approx(0.25 * 15 / 20)  # names: half the records

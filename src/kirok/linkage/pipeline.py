@@ -104,13 +104,41 @@ def rule_recall(model: Settings, columns: Sequence[str], coverage: float) -> flo
 
 
 def _coverage(prepared: Sequence[pd.DataFrame], columns: Sequence[str]) -> float:
-    """Probability that both records of a random pair have every column of a rule."""
-    shares = [float(p[list(columns)].notna().all(axis=1).mean()) for p in prepared if len(p)]
-    if not shares:
+    """Probability that both records of a *true* pair have every column of a rule.
+
+    The name columns are taken as missing at random: their share among records, squared. The
+    date is not: records with no date at all (a witness known by a pseudonym) are seldom
+    duplicated, so the share of pairs that both have a date is read from the pairs that agree
+    on the names, which are mostly true pairs. Taken from all records instead, it came out 0.30
+    rather than 0.72 on the demo's database (victims and dateless witnesses), and λ 2.5 times
+    too high.
+    """
+    frames = [p for p in prepared if len(p)]
+    if not frames:
         return 0.0
-    if len(shares) == 1:
-        return shares[0] ** 2
-    return shares[0] * shares[1]
+    names, date = list(columns[:-1]), columns[-1]
+    shares = [float(p[names].notna().all(axis=1).mean()) for p in frames]
+    both_names = shares[0] ** 2 if len(shares) == 1 else shares[0] * shares[-1]
+    counts = [
+        p.dropna(subset=names)
+        .assign(_dated=lambda q: q[date].notna())
+        .groupby(names)["_dated"]
+        .agg(["size", "sum"])
+        for p in frames
+    ]
+    if len(counts) == 1:
+        n, k = counts[0]["size"], counts[0]["sum"]
+        all_pairs, dated_pairs = float((n * (n - 1) / 2).sum()), float((k * (k - 1) / 2).sum())
+    else:
+        joined = counts[0].join(counts[-1], how="inner", lsuffix="_l", rsuffix="_r")
+        all_pairs = float((joined["size_l"] * joined["size_r"]).sum())
+        dated_pairs = float((joined["sum_l"] * joined["sum_r"]).sum())
+    if all_pairs < 10:  # too few name agreements to read from: the share among records
+        dated = [float(p[date].notna().mean()) for p in frames]
+        both_dated = dated[0] ** 2 if len(dated) == 1 else dated[0] * dated[-1]
+    else:
+        both_dated = dated_pairs / all_pairs
+    return both_names * both_dated
 
 
 def _train(linker: Any, n: int, rule: Sequence[str], coverage: float) -> None:

@@ -260,6 +260,13 @@ def reversed_given_key(text: str) -> str | None:
     return key or None
 
 
+_DIGIT = re.compile(r"\d")
+
+
+def _not_code(part: str) -> str:
+    return "" if _DIGIT.search(part) else part
+
+
 @lru_cache(maxsize=1 << 18)
 def _given_key(given: str) -> str:
     """:func:`given_key`, keeping an initial ("H.", whose letter the key drops) as its letter."""
@@ -321,6 +328,11 @@ def prepare(records: pd.DataFrame, extra_columns: Sequence[str] = ()) -> pd.Data
         strict=True,
     ):
         family, given = name_parts(full, fam, giv)
+        # a name part with digits in it is a code (a witness's pseudonym "W-0012"), not a name:
+        # it is left out of the name comparisons, as a missing part would be
+        family, given = _not_code(family), _not_code(given)
+        if _DIGIT.search(full):
+            full = ""
         alias_list = [a.strip() for a in aliases.split(";") if a.strip()]
         year, full_date = parse_birth(birth)
         sur_cls = surname_class(family) if family else ""
