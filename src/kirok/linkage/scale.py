@@ -132,6 +132,35 @@ def scale_settings(
 STRICT_LAMBDA_RULE = ("surname_cls", "given_k", "birth_full")
 
 
+# EM sessions at scale. The pipeline's sessions block on the name alone and on the birth year
+# and sex: in a few thousand records most such pairs are one person, but at 100,000 records
+# most are different people with a common name, EM's "match" class drifts, and it trained
+# m = 0.03 for "same date of birth" and 0.35 for birth years more than five apart (70% of the
+# true pairs it then missed had the same full date). Each session below pairs records that
+# agree on two or three things, so that true pairs are a large share of them; every
+# comparison is left out of at least one session's rule and is trained there.
+SCALE_EM_SESSIONS: tuple[tuple[str, ...], ...] = (
+    ("surname_cls", "given_k", "birth_year"),  # trains place, sex, list
+    ("surname_cls", "given_k", "place_key"),  # trains birth, sex, list
+    ("birth_full", "place_key"),  # trains the names, sex, list
+)
+
+
+def _train_at_scale(linker: Any, n: int) -> None:
+    from splink import block_on
+
+    from kirok.linkage.pipeline import _sampled_pairs
+
+    linker.training.estimate_u_using_random_sampling(max_pairs=_sampled_pairs(n), seed=42)
+    for columns in SCALE_EM_SESSIONS:
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                block_on(*columns), max_pairs=2_000_000.0
+            )
+        except Exception as error:  # noqa: BLE001 - a comparison keeps its priors
+            log.warning("an EM session could not run, its comparisons keep their priors: %s", error)
+
+
 def _estimate_lambda_strictly(linker: Any, prepared: pd.DataFrame) -> None:
     from splink import block_on
 
@@ -216,13 +245,18 @@ def link_at_scale(
     threshold: float = DEFAULT_THRESHOLD,
     review_floor: float = DEFAULT_REVIEW_FLOOR,
     blocking: Sequence[Mapping[str, Any]] = SCALE_BLOCKING_RULES,
+    training: str = "scale",
     strict_lambda: bool = True,
+    memory_limit: str | None = None,
     progress: Progress = _noop,
 ) -> ScaleResult:
     """Deduplicate a large set of records (see the module docstring) on DuckDB.
 
     ``strict_lambda`` re-estimates the probability that two records match (λ) from pairs that
     agree on the name *and the full date of birth* (see :data:`STRICT_LAMBDA_RULE`).
+    ``training="scale"`` trains with :data:`SCALE_EM_SESSIONS`; ``"pipeline"`` as
+    :func:`kirok.linkage.pipeline.link_records` does.
+    ``memory_limit`` (DuckDB's, e.g. ``"6GB"``) makes DuckDB spill to disk beyond it.
     """
     from splink import DuckDBAPI, Linker
 
@@ -251,13 +285,21 @@ def link_at_scale(
     lap("prepare")
 
     progress("training the model")
-    api = DuckDBAPI()
+    import duckdb
+
+    connection = duckdb.connect()
+    if memory_limit:
+        connection.execute("SET memory_limit = ?", [memory_limit])
+    api = DuckDBAPI(connection)
     table = api.register(prepared)
     settings = scale_settings(n, blocking)
     linker = Linker(table, for_dialect(settings, "duckdb"), log_level=logging.WARNING)
     full_dates = int(prepared["birth_full"].notna().sum())
-    rule = _deterministic_rule(has_full_dates=full_dates >= 0.3 * n)
-    _train(linker, n, rule, _coverage([prepared], rule))
+    if training == "scale":
+        _train_at_scale(linker, n)
+    else:
+        rule = _deterministic_rule(has_full_dates=full_dates >= 0.3 * n)
+        _train(linker, n, rule, _coverage([prepared], rule))
     if strict_lambda:
         _estimate_lambda_strictly(linker, prepared)
     floored = floor_probabilities(linker.misc.save_model_to_json(), _sampled_pairs(n))
