@@ -123,6 +123,10 @@ def kirok_import(
             audited = uow.connection.execute(
                 sa.text("SELECT count(*) FROM audit_log WHERE action = 'create'")
             ).one()
+            if uow.connection.dialect.name == "sqlite":  # FTS5 agrees with search_docs
+                uow.connection.exec_driver_sql(
+                    "INSERT INTO search_fts(search_fts, rank) VALUES ('integrity-check', 1)"
+                )
             found = uow.search("Chol-su alias 12", limit=rows)
             by_name = uow.find_person_by_name("김철수")
         wanted = (rows, rows, rows)
