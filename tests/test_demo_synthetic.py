@@ -14,7 +14,7 @@ import pytest
 from kirok.demo import vocab
 from kirok.demo.capture import DEFAULT_NGOS, NgoSpec
 from kirok.demo.names import FAMILY_NAMES, south_form
-from kirok.demo.places import COUNTIES, FACILITIES
+from kirok.demo.places import COUNTIES, FACILITIES, place_records
 from kirok.demo.render import romanize_given, typo
 from kirok.demo.synthetic import PERSON_COLUMNS, SyntheticDataset, generate, main, write_dataset
 from kirok.domain.dates import parse_date
@@ -315,3 +315,22 @@ def test_places_use_the_gazetteer_where_it_has_them() -> None:
         assert place.place_id == place.gazetteer_id
     camp15 = next(f for f in FACILITIES if f.key == "15")
     assert gazetteer[camp15.place_id].kind == "facility"
+
+
+def test_every_demo_place_lies_in_a_province_of_the_gazetteer() -> None:
+    """Filters and charts by province find what happened at a demo-only place too."""
+    gazetteer = load_gazetteer()
+    demo = {place.id: place for place in place_records()}
+    assert demo, "the demo adds places the gazetteer lacks"
+    for place in demo.values():
+        parent = place.parent_id
+        hops = 0
+        while parent in demo:  # a facility may lie in a demo-only county
+            parent = demo[parent].parent_id
+            hops += 1
+            assert hops < 5
+        assert parent is not None, f"{place.id} has no parent"
+        assert parent in gazetteer, f"{place.id}: parent {parent} is not in the gazetteer"
+        lineage = [parent, *(p.id for p in gazetteer.ancestors(parent))]
+        kinds = {gazetteer[i].kind for i in lineage}
+        assert kinds & {"province", "special_city"}, f"{place.id} is in no province: {lineage}"

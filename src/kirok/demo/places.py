@@ -55,11 +55,27 @@ class Facility:
     weight: float
     country: str = "KP"
     gazetteer_id: str | None = None
+    #: The county, city or province it lies in (a place id), so that maps and filters by
+    #: province find what happened there.
+    parent: str | None = None
 
     @property
     def place_id(self) -> str:
         return self.gazetteer_id or f"demo-place-{self.stage}-{self.key}"
 
+
+#: Province (English name) -> gazetteer id, the parent of every demo county.
+PROVINCE_IDS = {
+    "North Hamgyong": "KP-NHA",
+    "Ryanggang": "KP-RYA",
+    "North Pyongan": "KP-NPY",
+    "South Pyongan": "KP-SPY",
+    "South Hamgyong": "KP-SHA",
+    "Chagang": "KP-CHA",
+    "Pyongyang": "KP-PYO",
+    "North Hwanghae": "KP-NHW",
+    "Kangwon": "KP-KAN",
+}
 
 N_HAMGYONG = ("North Hamgyong", "함경북도")
 RYANGGANG = ("Ryanggang", "량강도")
@@ -204,19 +220,52 @@ KYOHWASO: tuple[Facility, ...] = (
     ),
 )
 JIPKYULSO: tuple[Facility, ...] = (
-    Facility("onsong", "jipkyulso", "Onsong jipkyulso", "온성 집결소", 2),
-    Facility("nongpo", "jipkyulso", "Nongpo jipkyulso (Chongjin)", "농포 집결소 (청진)", 3),
-    Facility("hyesan", "jipkyulso", "Hyesan jipkyulso", "혜산 집결소", 2),
-    Facility("sinuiju", "jipkyulso", "Sinuiju jipkyulso", "신의주 집결소", 2),
+    Facility("onsong", "jipkyulso", "Onsong jipkyulso", "온성 집결소", 2, parent="KP-NHA-ONSONG"),
+    Facility(
+        "nongpo",
+        "jipkyulso",
+        "Nongpo jipkyulso (Chongjin)",
+        "농포 집결소 (청진)",
+        3,
+        parent="KP-NHA-CHONGJIN",
+    ),
+    Facility("hyesan", "jipkyulso", "Hyesan jipkyulso", "혜산 집결소", 2, parent="KP-RYA-HYESAN"),
+    Facility(
+        "sinuiju", "jipkyulso", "Sinuiju jipkyulso", "신의주 집결소", 2, parent="KP-NPY-SINUIJU"
+    ),
 )
 MSS_HOLDING: tuple[Facility, ...] = (
     Facility(
-        "onsong", "mss_holding", "Onsong county MSS holding centre", "온성군 보위부 구류장", 3
+        "onsong",
+        "mss_holding",
+        "Onsong county MSS holding centre",
+        "온성군 보위부 구류장",
+        3,
+        parent="KP-NHA-ONSONG",
     ),
-    Facility("musan", "mss_holding", "Musan county MSS holding centre", "무산군 보위부 구류장", 2),
-    Facility("hyesan", "mss_holding", "Hyesan city MSS holding centre", "혜산시 보위부 구류장", 2),
     Facility(
-        "sinuiju", "mss_holding", "Sinuiju city MSS holding centre", "신의주시 보위부 구류장", 2
+        "musan",
+        "mss_holding",
+        "Musan county MSS holding centre",
+        "무산군 보위부 구류장",
+        2,
+        parent="KP-NHA-MUSAN",
+    ),
+    Facility(
+        "hyesan",
+        "mss_holding",
+        "Hyesan city MSS holding centre",
+        "혜산시 보위부 구류장",
+        2,
+        parent="KP-RYA-HYESAN",
+    ),
+    Facility(
+        "sinuiju",
+        "mss_holding",
+        "Sinuiju city MSS holding centre",
+        "신의주시 보위부 구류장",
+        2,
+        parent="KP-NPY-SINUIJU",
     ),
     Facility(
         "nhamgyong",
@@ -224,6 +273,7 @@ MSS_HOLDING: tuple[Facility, ...] = (
         "North Hamgyong provincial MSS holding centre",
         "함경북도 보위국 구류장",
         1,
+        parent="KP-NHA",
     ),
 )
 CHINA_DETENTION: tuple[Facility, ...] = (
@@ -237,10 +287,32 @@ CHINA_DETENTION: tuple[Facility, ...] = (
         "CN-JL-TUMEN-DETENTION",
     ),
     Facility(
-        "dandong", "detention_china", "Dandong border detention centre", "단동 변방구류소", 2, "CN"
+        "dandong",
+        "detention_china",
+        "Dandong border detention centre",
+        "단동 변방구류소",
+        2,
+        "CN",
+        parent="CN-LN-DANDONG",
     ),
-    Facility("longjing", "detention_china", "Longjing detention centre", "룡정 구류소", 1, "CN"),
-    Facility("changbai", "detention_china", "Changbai detention centre", "장백 구류소", 1, "CN"),
+    Facility(
+        "longjing",
+        "detention_china",
+        "Longjing detention centre",
+        "룡정 구류소",
+        1,
+        "CN",
+        parent="CN-JL-LONGJING",
+    ),
+    Facility(
+        "changbai",
+        "detention_china",
+        "Changbai detention centre",
+        "장백 구류소",
+        1,
+        "CN",
+        parent="CN-JL-CHANGBAI",
+    ),
 )
 #: Where in China people are arrested (free text on the custody step, not gazetteer places).
 CHINA_ARREST_PLACES: tuple[str, ...] = (
@@ -294,6 +366,7 @@ def place_records() -> list[Place]:
                 confidentiality=Confidentiality.PUBLIC,
                 source="kirok demo (synthetic)",
                 external_id=county.place_id,
+                parent_id=PROVINCE_IDS[county.province],
                 names=[
                     PlaceName(text=county.dprk, script="latin", system="english"),
                     PlaceName(text=county.hangul + county.suffix, script="hangul", system="ko"),
@@ -310,6 +383,7 @@ def place_records() -> list[Place]:
                 id=facility.place_id,
                 place_kind="facility",
                 facility_type=FACILITY_TYPES[facility.stage],
+                parent_id=facility.parent,
                 confidentiality=Confidentiality.PUBLIC,
                 source="kirok demo (synthetic)",
                 external_id=facility.place_id,
