@@ -68,7 +68,7 @@ from kirok.store.repository import RecordStore
 TARGET_MS = 100.0
 PASSWORD = "bench password for the load test"
 CHUNK_POPULATION = 3000
-EVENTS_PER_PERSON = 0.95  # events the demo generator makes per simulated person (≈ 2,859/3,000)
+EVENTS_PER_PERSON = 1.0  # a first guess; then measured from the chunks made so far
 PAGE = 50
 
 
@@ -101,10 +101,13 @@ def demo_chunks(seed: int, events: int) -> Iterator[tuple[list[Record], int]]:
     """(records, events among them) per chunk, until at least `events` events; the first
     chunk also brings the places and the perpetrator units."""
     made = 0
+    people = 0
     chunk = 0
     while made < events:
         remaining = events - made
-        population = min(CHUNK_POPULATION, max(2, int(remaining / EVENTS_PER_PERSON) + 2))
+        per_person = made / people if made else EVENTS_PER_PERSON  # as the generator goes
+        population = min(CHUNK_POPULATION, max(2, int(remaining / per_person) + 2))
+        people += population
         dataset = generate(seed=seed + chunk, population=population)
         r = dataset.records
         shared = [p for p in r.persons if p.id.startswith("demo-unit-")]
