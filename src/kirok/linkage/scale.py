@@ -107,11 +107,29 @@ def _noop(_: str) -> None:
     return None
 
 
+# Comparisons whose m probabilities keep their priors at scale (see scale_settings).
+FIXED_M_AT_SCALE: tuple[str, ...] = ("birth",)
+
+
 def scale_settings(
-    n_records: int, blocking: Sequence[Mapping[str, Any]] = SCALE_BLOCKING_RULES
+    n_records: int,
+    blocking: Sequence[Mapping[str, Any]] = SCALE_BLOCKING_RULES,
+    fixed_m: Sequence[str] = FIXED_M_AT_SCALE,
 ) -> Settings:
-    """kirok's model (with term-frequency adjustment) and the blocking union for scale."""
+    """kirok's model (with term-frequency adjustment) and the blocking union for scale.
+
+    The comparisons named in ``fixed_m`` keep the m probabilities of their priors: at 400,000
+    records the only EM session that can train the birth date (pairs with the same name and
+    place) holds more namesakes than true pairs, and EM put half of the true pairs at birth
+    years more than five apart (m = 0.49 for "else", against a prior of 0.02), which took
+    the weight out of every birth-date agreement.
+    """
     settings = build_settings(n_records, tf=True)
+    for comparison in settings["comparisons"]:
+        if comparison["output_column_name"] in fixed_m:
+            for level in comparison["comparison_levels"]:
+                if not level.get("is_null_level"):
+                    level["fix_m_probability"] = True
     settings["blocking_rules_to_generate_predictions"] = [dict(b) for b in blocking]
     settings["retain_intermediate_calculation_columns"] = False
     settings["retain_matching_columns"] = False
@@ -296,7 +314,12 @@ def link_at_scale(
         _train(linker, n, rule, _coverage([prepared], rule))
     if strict_lambda:
         _estimate_lambda_strictly(linker, prepared)
-    floored = floor_probabilities(linker.misc.save_model_to_json(), _sampled_pairs(n))
+    trained = linker.misc.save_model_to_json()
+    for comparison in trained["comparisons"]:  # the flag was for training only: floor as usual
+        if comparison["output_column_name"] in FIXED_M_AT_SCALE:
+            for level in comparison["comparison_levels"]:
+                level.pop("fix_m_probability", None)
+    floored = floor_probabilities(trained, _sampled_pairs(n))
     model = neutral(floored)
     linker = Linker(table, for_dialect(model, "duckdb"), log_level=logging.WARNING)
     lap("train")
