@@ -204,3 +204,25 @@ def test_search_looks_past_candidates_the_role_cannot_match(api: Api) -> None:
     assert [i["id"] for i in found["items"]] == ["zz-event"]
     everyone = _ok(api["documenter"].get("/api/v1/search", params={"q": "홍길동", "limit": 2}))
     assert len(everyone["items"]) == 2
+
+
+def test_refugee_case_path_follows_the_consent_of_its_person(api: Api) -> None:
+    note = "투먼 변방구류소에서 보위부로 넘겨짐"
+    ids = {}
+    for key in ("given", "family"):
+        case = {
+            "person_id": api.ids[key],
+            "status": "detained_china",
+            "steps": [{"stage": "detention_china", "start_date": "2024-03", "notes": note}],
+            "confidentiality": "internal",
+        }
+        ids[key] = _ok(api["documenter"].post("/api/v1/refugee_case", json=case), 201)["id"]
+    for role in ("reviewer", "analyst"):
+        shown = _ok(api[role].get(f"/api/v1/refugee_case/{ids['given']}"))
+        assert note in str(shown["data"]["steps"]), role
+        withheld = _ok(api[role].get(f"/api/v1/refugee_case/{ids['family']}"))
+        assert note not in str(withheld) and withheld["data"]["steps"] is None, role
+        # The case itself is still counted: consent hides the path, not the case.
+        assert withheld["data"]["status"] == "detained_china"
+    kept = _ok(api["documenter"].get(f"/api/v1/refugee_case/{ids['family']}"))
+    assert kept["data"]["steps"][0]["notes"] == note

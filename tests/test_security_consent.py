@@ -64,9 +64,10 @@ def test_internal_use_below_the_keepers(consents: list[Consent], allowed: bool) 
         assert internal_use(user(role), "person", consents, DAY)
 
 
-def test_consent_bears_only_on_persons_and_information() -> None:
+def test_consent_bears_only_on_persons_information_and_refugee_cases() -> None:
     revoked = [Consent(INTERNAL, date(2020, 1, 1), revoked=date(2021, 1, 1))]
     assert not internal_use(user("reviewer"), EntityKind.INFORMATION, revoked, DAY)
+    assert not internal_use(user("reviewer"), EntityKind.REFUGEE_CASE, revoked, DAY)
     assert internal_use(user("reviewer"), EntityKind.EVENT, revoked, DAY)
 
 

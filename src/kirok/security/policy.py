@@ -476,8 +476,13 @@ def may_leave(
 #
 # Staff reads are use under the "internal" scope. Consent is recorded per person and per piece
 # of information, so it bears on person and information records (the kinds whose sensitive
-# fields say who someone is, how to reach them and what they told us).
-CONSENT_KINDS: frozenset[EntityKind] = frozenset({EntityKind.PERSON, EntityKind.INFORMATION})
+# fields say who someone is, how to reach them and what they told us) and on a person's refugee
+# case.
+#: Records whose sensitive fields a person's consent governs: the person, what was said (an
+#: information) and the path of a refugee case (where someone was held and handed over).
+CONSENT_KINDS: frozenset[EntityKind] = frozenset(
+    {EntityKind.PERSON, EntityKind.INFORMATION, EntityKind.REFUGEE_CASE}
+)
 
 
 def consent_keeper(user: Principal) -> bool:

@@ -24,6 +24,7 @@ from kirok.domain.records import (
     Consent,
     Information,
     Record,
+    RefugeeCase,
     record_type,
 )
 from kirok.domain.vocabulary import UnknownTermError, get_term, load_vocabularies
@@ -100,10 +101,12 @@ def policy_consent(record: Consent) -> policy.Consent:
 
 def consents_bearing(uow: UnitOfWork, record: Record) -> list[policy.Consent]:
     """Every consent on file for `record`: a person's own; an information's own and those of
-    the source and the person it names."""
+    the source and the person it names; a refugee case's person's."""
     targets = {record.id}
     if isinstance(record, Information):
         targets.update(t for t in (record.source_person_id, record.person_id) if t)
+    elif isinstance(record, RefugeeCase):
+        targets.add(record.person_id)
     seen: dict[str, policy.Consent] = {}
     for target in sorted(targets):
         # All referrers, filtered here: with a kind filter as well, SQLite's planner walks the
