@@ -377,3 +377,55 @@ def test_search_folding_fast_path_agrees_with_decomposition(text: str) -> None:
     decomposed = unicodedata.normalize("NFD", text)
     kept = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     assert grams.fold(text) == unicodedata.normalize("NFC", kept).casefold()
+
+
+def _planner_rows(store: RecordStore) -> float | None:
+    """The planner's row count for ``records``: None before any statistics were gathered."""
+    with store.engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            if not connection.exec_driver_sql(
+                "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'"
+            ).first():
+                return None
+            stat = connection.exec_driver_sql(
+                "SELECT stat FROM sqlite_stat1 WHERE tbl = 'records' AND idx IS NOT NULL"
+            ).first()
+            return None if stat is None else float(stat[0].split()[0])
+        tuples = connection.exec_driver_sql(
+            "SELECT reltuples FROM pg_class WHERE relname = 'records'"
+        ).scalar_one()
+        return None if tuples < 0 else float(tuples)
+
+
+def test_bulk_load_refreshes_planner_statistics(
+    store: RecordStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kirok.store import repository
+
+    monkeypatch.setattr(repository, "ANALYZE_AFTER", 5)
+    with store.write("alice") as uow:
+        uow.add_many([Event(title=f"small {i}") for i in range(4)])
+    assert _planner_rows(store) is None  # below the threshold: no ANALYZE
+    with store.write("alice") as uow:
+        uow.add_many([Event(title=f"bulk {i}") for i in range(3)])
+        uow.add_many([Event(title=f"bulk {i}") for i in range(3, 6)])
+    assert _planner_rows(store) == 10  # every record, counted when the bulk load committed
+
+
+def test_list_pages_in_creation_order_and_counts_live_records(store: RecordStore) -> None:
+    with store.write("alice") as uow:
+        first = uow.add_many([Event(title=f"first {i}") for i in range(5)])
+    with store.write("alice") as uow:
+        second = uow.add_many([Event(title=f"second {i}") for i in range(5)])
+        uow.add(Place(place_kind="county", names=[PlaceName(text="Musan")]))
+    with store.write("alice") as uow:
+        uow.delete(first[2].id)
+    expected = [
+        *sorted(r.id for r in first if r.id != first[2].id),
+        *sorted(r.id for r in second),
+    ]
+    with store.read() as uow:
+        pages = [uow.list(ListQuery("event", limit=3, offset=o)) for o in range(0, 12, 3)]
+        total = uow.count(ListQuery("event"))
+    assert [r.id for page in pages for r in page] == expected
+    assert total == len(expected) == 9

@@ -24,7 +24,7 @@ records = sa.Table(
     "records",
     metadata,
     sa.Column("id", sa.String(64), primary_key=True),
-    sa.Column("kind", sa.String(32), nullable=False, index=True),
+    sa.Column("kind", sa.String(32), nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("confidentiality", sa.String(16), nullable=False),
     sa.Column("source", sa.String(200)),
@@ -42,6 +42,8 @@ records = sa.Table(
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("deleted_at", sa.DateTime(timezone=True)),
     sa.UniqueConstraint("kind", "source", "external_id"),
+    # a kind's live records in list order: a page reads only its rows, a count only the index
+    sa.Index("ix_records_kind_deleted_at_created_at_id", "kind", "deleted_at", "created_at", "id"),
 )
 
 record_refs = sa.Table(
