@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import os
 from typing import Annotated
 
 import typer
@@ -10,7 +11,7 @@ import typer
 from kirok.cli.common import DbOption, KeyFileOption, KeystoreOption, fail_on_errors, settings
 from kirok.security.policy import Role
 from kirok.services import users
-from kirok.services.context import open_store
+from kirok.services.context import Settings, open_store
 
 users_app = typer.Typer(help="Web accounts and API tokens.")
 
@@ -32,6 +33,14 @@ def serve(
             "Serve behind a TLS-terminating proxy when not on loopback.",
         ),
     ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Worker processes. One process serves one request at a time in Python; "
+            "several use several cores (each opens its own connections to the database).",
+        ),
+    ] = 1,
     db: DbOption = None,
     keystore: KeystoreOption = None,
     key_file: KeyFileOption = None,
@@ -42,10 +51,43 @@ def serve(
     from kirok.web.app import create_app
 
     secure = https if https is not None else host not in _LOOPBACK
+    chosen = settings(db, keystore, key_file)
+    if workers == 1:
+        with fail_on_errors():
+            app = create_app(chosen, https=secure)
+        _listening(host, port)
+        uvicorn.run(app, host=host, port=port, proxy_headers=secure, log_level="info")
+        return
     with fail_on_errors():
-        app = create_app(settings(db, keystore, key_file), https=secure)
+        open_store(chosen).close()  # refuse here, once, what every worker would refuse
+    worker_environment(chosen, https=secure)
+    _listening(host, port)
+    uvicorn.run(
+        "kirok.web.app:create_app_from_environment",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        proxy_headers=secure,
+        log_level="info",
+    )
+
+
+def worker_environment(chosen: Settings, *, https: bool) -> None:
+    """Put `chosen` where ``create_app_from_environment`` finds it in each worker process."""
+    from kirok.services.context import KEY_FILE_ENV, KEYSTORE_ENV
+    from kirok.store.engine import URL_ENV
+    from kirok.web.app import HTTPS_ENV
+
+    os.environ[URL_ENV] = chosen.db_url
+    os.environ[KEYSTORE_ENV] = str(chosen.keystore)
+    if chosen.key_file is not None:
+        os.environ[KEY_FILE_ENV] = str(chosen.key_file)
+    os.environ[HTTPS_ENV] = "1" if https else "0"
+
+
+def _listening(host: str, port: int) -> None:
     typer.echo(f"kirok at http://{host}:{port}/ (sign in with an account from `kirok users add`)")
-    uvicorn.run(app, host=host, port=port, proxy_headers=secure, log_level="info")
 
 
 def users_add(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -29,6 +30,19 @@ _CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
+
+
+HTTPS_ENV = "KIROK_HTTPS"
+
+
+def create_app_from_environment() -> FastAPI:
+    """The application of one uvicorn worker process (``kirok serve --workers N``).
+
+    Settings come from the environment as ``Settings.from_env`` reads it (``KIROK_DATABASE_URL``,
+    ``KIROK_KEYSTORE``, ``KIROK_KEY_FILE`` or ``KIROK_PASSPHRASE``); ``KIROK_HTTPS=0`` leaves the
+    session cookie without Secure, as ``create_app(..., https=False)`` does.
+    """
+    return create_app(Settings.from_env(), https=os.environ.get(HTTPS_ENV, "1") != "0")
 
 
 def create_app(
