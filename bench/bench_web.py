@@ -25,6 +25,14 @@ seconds the server process and this process used (on a shared machine wall time 
 waiting for a core; CPU time does not, but it leaves out PostgreSQL's own work). The target is
 search p95 < 100 ms at 100,000 events under the concurrent load; its ratio is printed.
 
+The server runs ``--workers`` uvicorn worker processes, as ``kirok serve --workers N`` does (one
+process serves one request at a time in Python: with one worker, concurrent requests queue);
+its CPU seconds are those of the whole process tree.
+
+``--keep DIR`` keeps the SQLite database, its keys and what the load found in DIR, and a later
+run with the same ``--events`` and ``--seed`` reuses them instead of generating the data again
+(the database is upgraded to the current schema first, as ``kirok init`` does).
+
 ``--profile`` runs the same searches and lists in this process under cProfile afterwards and
 prints where the time goes (the latencies above are measured without it).
 
@@ -38,7 +46,9 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import dataclasses
 import io
+import json
 import os
 import pstats
 import random
@@ -187,8 +197,22 @@ def serve(args: argparse.Namespace) -> None:
     from kirok.web.app import create_app
 
     settings = Settings(db_url=args.db, keystore=Path(args.keystore), key_file=Path(args.key_file))
+    if args.workers == 1:
+        uvicorn.run(
+            create_app(settings, https=False),
+            host="127.0.0.1",
+            port=args.port,
+            log_level="warning",
+            access_log=False,
+        )
+        return
+    from kirok.cli.serve import worker_environment
+
+    worker_environment(settings, https=False)
     uvicorn.run(
-        create_app(settings, https=False),
+        "kirok.web.app:create_app_from_environment",
+        factory=True,
+        workers=args.workers,
         host="127.0.0.1",
         port=args.port,
         log_level="warning",
@@ -203,16 +227,19 @@ def _free_port() -> int:
 
 
 def _cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of process `pid` so far (Linux /proc; 0 elsewhere)."""
+    """User + system CPU seconds of process `pid` and its live descendants so far (Linux /proc;
+    0 elsewhere): the uvicorn worker processes are the server's children."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     except OSError:
         return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return own + sum(_cpu_seconds(int(child)) for child in children)
 
 
 @contextmanager
-def server(settings: Settings) -> Iterator[tuple[str, int]]:
+def server(settings: Settings, workers: int) -> Iterator[tuple[str, int]]:
     port = _free_port()
     command = [
         sys.executable,
@@ -226,6 +253,8 @@ def server(settings: Settings) -> Iterator[tuple[str, int]]:
         str(settings.key_file),
         "--port",
         str(port),
+        "--workers",
+        str(workers),
     ]
     process = subprocess.Popen(command)
     base = f"http://127.0.0.1:{port}"
@@ -399,20 +428,29 @@ def run_backend(backend: str, db_url: str, folder: Path, args: argparse.Namespac
     settings = Settings(
         db_url=db_url, keystore=folder / f"{backend}.keys.json", key_file=folder / f"{backend}.key"
     )
-    _log(f"backend {backend}: loading ~{args.events:,} events")
+    kept = folder / f"{backend}-{args.events}-{args.seed}.json"
     with initialise(settings) as store:
-        loaded = load(store, args.seed, args.events)
-        user = users.add_user(store, "bench", args.role, PASSWORD, actor="bench")
+        if backend == "sqlite" and args.keep and kept.exists():
+            _log(f"backend {backend}: reusing the ~{args.events:,} events kept in {folder}")
+            loaded = Loaded(**json.loads(kept.read_text()))
+        else:
+            _log(f"backend {backend}: loading ~{args.events:,} events")
+            loaded = load(store, args.seed, args.events)
+            if backend == "sqlite" and args.keep:
+                kept.write_text(json.dumps(dataclasses.asdict(loaded)))
+        user = users.find_user(store, f"bench-{args.role}") or users.add_user(
+            store, f"bench-{args.role}", args.role, PASSWORD, actor="bench"
+        )
         token = users.issue_token(store, user)
         version = store.engine.dialect.server_version_info or ()
     print(
         f"backend {backend} (server {'.'.join(map(str, version))}): {loaded.events:,} events, "
         f"{loaded.records:,} records loaded in {loaded.seconds:.0f} s "
         f"(cpu {loaded.cpu:.0f} s, {loaded.records / max(loaded.seconds, 1e-9):,.0f} records/s); "
-        f"role {args.role}; {len(loaded.queries)} search queries"
+        f"role {args.role}; {len(loaded.queries)} search queries; {args.workers} server workers"
     )
     rng = random.Random(args.seed)
-    with server(settings) as (base, pid), open_store(settings) as store:
+    with server(settings, args.workers) as (base, pid), open_store(settings) as store:
         run_phase("warm-up", base, token, pid, requests_for(loaded, 20, rng), 2)
         sequential = run_phase(
             "sequential", base, token, pid, requests_for(loaded, args.sequential, rng), 1
@@ -452,7 +490,7 @@ def run_backend(backend: str, db_url: str, folder: Path, args: argparse.Namespac
                 f"every response 200"
             )
         if args.profile:
-            bench_user = users.find_user(store, "bench")
+            bench_user = users.find_user(store, f"bench-{args.role}")
             assert bench_user is not None
             profile(store, bench_user, loaded, args.profile_requests)
     return not problems
@@ -466,6 +504,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     serving.add_argument("--keystore", required=True)
     serving.add_argument("--key-file", required=True)
     serving.add_argument("--port", type=int, required=True)
+    serving.add_argument("--workers", type=int, default=1)
     parser.add_argument("--events", type=int, default=100_000, help="events in the database")
     parser.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="both")
     parser.add_argument("--concurrency", type=int, default=8, help="concurrent clients")
@@ -473,6 +512,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--sequential", type=int, default=200, help="requests, one client")
     parser.add_argument("--role", default="analyst", help="role of the benchmark's API user")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--workers", type=int, default=2, help="server worker processes (kirok serve --workers)"
+    )
+    parser.add_argument(
+        "--keep", type=Path, help="keep the SQLite database in this folder and reuse it later"
+    )
     parser.add_argument("--profile", action="store_true", help="cProfile searches and lists")
     parser.add_argument("--profile-requests", type=int, default=100)
     args = parser.parse_args(argv)
@@ -481,13 +526,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     # A plain `kill` still drops the throwaway PostgreSQL database and the temporary folder.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    if args.events < 1 or args.requests < 2 or args.sequential < 2 or args.concurrency < 1:
-        parser.error("--events, --concurrency >= 1; --requests, --sequential >= 2")
+    if (
+        args.events < 1
+        or args.requests < 2
+        or args.sequential < 2
+        or args.concurrency < 1
+        or args.workers < 1
+    ):
+        parser.error("--events, --concurrency, --workers >= 1; --requests, --sequential >= 2")
     ok = True
     with ExitStack() as stack:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="kirok-bench-web-")))
         if args.backend in ("sqlite", "both"):
-            ok &= run_backend("sqlite", sqlite_url(folder, "web"), folder, args)
+            kept = args.keep if args.keep else folder
+            kept.mkdir(parents=True, exist_ok=True)
+            url = sqlite_url(kept, f"web-{args.events}-{args.seed}")
+            ok &= run_backend("sqlite", url, kept, args)
         if args.backend in ("postgres", "both"):
             if postgres_available():
                 url = stack.enter_context(throwaway_postgres("kirok_bench_web"))
