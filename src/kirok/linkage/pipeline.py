@@ -21,6 +21,7 @@ from typing import Any
 
 import pandas as pd
 
+from kirok.linkage.bulk import prepare_bulk
 from kirok.linkage.decisions import Clustering, Decision, Pair, ScoredPair, cluster
 from kirok.linkage.defaults import DEFAULT_REVIEW_FLOOR, DEFAULT_THRESHOLD
 from kirok.linkage.engines import make_api, to_spark_frame
@@ -31,7 +32,6 @@ from kirok.linkage.model import (
     for_dialect,
     neutral,
 )
-from kirok.linkage.prepare import prepare
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str], None]
@@ -239,7 +239,7 @@ def predict_frame(
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     progress("deriving name keys")
-    prepared = [prepare(f, extra_columns) for f in frames]
+    prepared = [prepare_bulk(f, extra_columns) for f in frames]
     n = sum(len(p) for p in prepared)
     link_type = "dedupe_only" if len(prepared) == 1 else "link_only"
     timings["prepare"] = time.perf_counter() - t0
