@@ -41,6 +41,7 @@ from kirok.store.schema import (
     record_refs,
     record_versions,
     records,
+    search_docs,
 )
 from kirok.store.sealing import Sealer
 
@@ -49,6 +50,7 @@ R = TypeVar("R", bound=Record)
 # A unit of work adding this many records refreshes the planner's statistics when it commits.
 ANALYZE_AFTER = 1000
 _SQLITE_ANALYSIS_LIMIT = 1000
+_SEARCH_BATCH = 256  # search candidates read per query
 _ANALYZED = ("records", "record_refs", "search_docs", "blind_index")
 
 # Fields the store keeps in columns of its own rather than in the JSON document.
@@ -405,19 +407,27 @@ class UnitOfWork:
         if not wanted:
             return []
         matching = search.matching(self._dialect, sorted({self._tokens.token(g) for g in wanted}))
-        statement = sa.select(records).where(
-            records.c.id.in_(matching), records.c.deleted_at.is_(None)
+        # The candidates' ids in id order, streamed (a server-side cursor on PostgreSQL), then
+        # their rows a batch at a time until `limit` are confirmed: a common word has tens of
+        # thousands of candidates, and neither backend then sorts or sends their whole rows.
+        candidates = self.connection.execute(
+            matching.order_by(search_docs.c.record_id).execution_options(yield_per=_SEARCH_BATCH)
         )
-        if kinds:
-            statement = statement.where(records.c.kind.in_(kinds))
         found: builtins.list[Record] = []
-        for row in self.connection.execute(statement.order_by(records.c.id)):
-            record = self._record(row)
-            # The gram index narrows; the decrypted text decides.
-            if grams.matches(text, record.searchable_text()):
-                found.append(record)
-                if len(found) >= limit:
-                    break
+        with candidates:
+            for batch in candidates.partitions():
+                statement = sa.select(records).where(
+                    records.c.id.in_([row[0] for row in batch]), records.c.deleted_at.is_(None)
+                )
+                if kinds:
+                    statement = statement.where(records.c.kind.in_(kinds))
+                for row in self.connection.execute(statement.order_by(records.c.id)):
+                    record = self._record(row)
+                    # The gram index narrows; the decrypted text decides.
+                    if grams.matches(text, record.searchable_text()):
+                        found.append(record)
+                        if len(found) >= limit:
+                            return found
         return found
 
     def find_person_by_name(self, name: str) -> builtins.list[str]:
