@@ -53,6 +53,23 @@ def test_missing_values_whitespace_numbers_and_extra_columns() -> None:
     _same(records.drop(columns=["aliases", "sex"]))
 
 
+def test_codes_in_names_are_left_out_as_prepare_leaves_them() -> None:
+    """A witness known by a pseudonym ("W-0012") has no name to compare, in both derivations."""
+    records = pd.DataFrame(
+        {
+            "record_id": ["w1", "w2", "w3", "v1"],
+            "full_name": ["Witness ngo_a-00001 (pseudonym)", "", "W-0012", "김정일"],
+            "family_name": ["", "Kim", "", ""],
+            "given_name": ["", "A-17", "", ""],
+        }
+    )
+    _same(records)
+    got = prepare_bulk(records).set_index("unique_id")
+    assert got.loc["w1", "given_k"] is None and got.loc["w1", "name_keys"] == []
+    assert got.loc["w2", "given_k"] is None and got.loc["w2", "sur_key"] == "kim"
+    assert got.loc["v1", "given_k"] == "congil"
+
+
 def test_repeated_rows_share_their_derivation() -> None:
     base = pd.DataFrame(
         {

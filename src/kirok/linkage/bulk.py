@@ -33,11 +33,13 @@ import pandas as pd
 from kirok.linkage.hangul import has_hangul, north_to_south
 from kirok.linkage.names import latin_key, surname_class
 from kirok.linkage.prepare import (
+    _DIGIT,
     _SEX,
     CONTRACT_COLUMNS,
     _given_key,
     _given_keys,
     _none_if_empty,
+    _not_code,
     _raw,
     name_keys,
     name_parts,
@@ -212,7 +214,12 @@ def _fields(codes: Mapping[str, Coded]) -> dict[str, Coded]:
     ``full_only``, the full name of a record without parts (else empty)."""
     full, family, given = codes["full_name"], codes["family_name"], codes["given_name"]
     whole = family.empty() & given.empty()
-    full_only = Coded(np.where(whole, full.codes, _empty_code(full)), full.values)
+    # as in prepare: a full name or name part with digits is a code (a witness's pseudonym),
+    # left out of the name comparisons
+    coded_full = np.array([bool(_DIGIT.search(str(v))) for v in full.values], dtype=bool)
+    full_only = Coded(
+        np.where(whole & ~coded_full[full.codes], full.codes, _empty_code(full)), full.values
+    )
     eff_family, eff_given = family.texts(), given.texts()
     rows = np.flatnonzero(whole)
     if len(rows):
@@ -221,10 +228,17 @@ def _fields(codes: Mapping[str, Coded]) -> dict[str, Coded]:
         eff_family[rows] = np.array([f for f, _ in split] + [""], dtype=object)[:-1][inverse]
         eff_given[rows] = np.array([g for _, g in split] + [""], dtype=object)[:-1][inverse]
     return dict(codes) | {
-        "family": coded(eff_family),
-        "given": coded(eff_given),
+        "family": _without_codes(eff_family),
+        "given": _without_codes(eff_given),
         "full_only": full_only,
     }
+
+
+def _without_codes(texts: np.ndarray) -> Coded:
+    """``texts`` coded, with every part that holds a digit read as empty."""
+    column = coded(texts)
+    kept = np.array([_not_code(str(v)) for v in column.values], dtype=object)
+    return coded(kept[column.codes])
 
 
 def _empty_code(column: Coded) -> int:
