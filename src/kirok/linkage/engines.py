@@ -7,6 +7,7 @@ checkpoint directory (u estimation breaks lineage through checkpoints).
 from __future__ import annotations
 
 import tempfile
+from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
@@ -15,11 +16,26 @@ Engine = Literal["duckdb", "spark"]
 ENGINES: tuple[Engine, ...] = ("duckdb", "spark")
 
 
+def duckdb_connection() -> Any:
+    """A fresh in-memory DuckDB database that spills to the system's temporary directory.
+
+    DuckDB's default spill folder for an in-memory database is ``.tmp`` in the working
+    directory: large runs would leave hundreds of MiB of pair tables in the user's checkout.
+    """
+    import duckdb
+
+    connection = duckdb.connect()
+    # one shared folder: DuckDB names its spill files by process, and removes them on close
+    spill = Path(tempfile.gettempdir()) / "kirok-duckdb"
+    connection.execute("SET temp_directory = ?", [str(spill)])
+    return connection
+
+
 def duckdb_api() -> Any:
     """A Splink DuckDB API on a fresh in-memory database."""
     from splink import DuckDBAPI
 
-    return DuckDBAPI()
+    return DuckDBAPI(duckdb_connection())
 
 
 def spark_session(master: str = "local[*]", checkpoint_dir: str | None = None) -> Any:

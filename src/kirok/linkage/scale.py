@@ -35,6 +35,7 @@ import pandas as pd
 from kirok.linkage.bulk import prepare_bulk
 from kirok.linkage.decisions import Clustering, Decision, Pair, ScoredPair, cluster, pair_key
 from kirok.linkage.defaults import DEFAULT_REVIEW_FLOOR, DEFAULT_THRESHOLD
+from kirok.linkage.engines import duckdb_connection
 from kirok.linkage.model import Settings, build_settings, floor_probabilities, for_dialect, neutral
 
 log = logging.getLogger(__name__)
@@ -297,9 +298,7 @@ def link_at_scale(
     lap("prepare")
 
     progress("training the model")
-    import duckdb
-
-    connection = duckdb.connect()
+    connection = duckdb_connection()
     if memory_limit:
         connection.execute("SET memory_limit = ?", [memory_limit])
     api = DuckDBAPI(connection)
