@@ -43,7 +43,14 @@ records = sa.Table(
     sa.Column("deleted_at", sa.DateTime(timezone=True)),
     sa.UniqueConstraint("kind", "source", "external_id"),
     # a kind's live records in list order: a page reads only its rows, a count only the index
-    sa.Index("ix_records_kind_deleted_at_created_at_id", "kind", "deleted_at", "created_at", "id"),
+    sa.Index(
+        "ix_records_live_kind_created_at_id",
+        "kind",
+        "created_at",
+        "id",
+        sqlite_where=sa.text("deleted_at IS NULL"),
+        postgresql_where=sa.text("deleted_at IS NULL"),
+    ),
 )
 
 record_refs = sa.Table(
