@@ -43,11 +43,13 @@ records = sa.Table(
     sa.Column("deleted_at", sa.DateTime(timezone=True)),
     sa.UniqueConstraint("kind", "source", "external_id"),
     # a kind's live records in list order: a page reads only its rows, a count only the index
+    # (lists through the API filter on the confidentiality levels the caller may read)
     sa.Index(
-        "ix_records_live_kind_created_at_id",
+        "ix_records_live_kind_created_at_id_confidentiality",
         "kind",
         "created_at",
         "id",
+        "confidentiality",
         sqlite_where=sa.text("deleted_at IS NULL"),
         postgresql_where=sa.text("deleted_at IS NULL"),
     ),
