@@ -58,3 +58,64 @@ def test_users_add_and_token(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
         assert user is not None and user.username == "kim" and user.role == "reviewer"
         assert users.authenticate(store, "kim", PASSWORD).user == user
     assert runner.invoke(app, ["users", "token", "nobody"], env=env).exit_code == 1
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_serve_with_workers_starts_processes_that_each_open_the_store(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    env = {
+        **os.environ,
+        "KIROK_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+        "KIROK_KEY_FILE": str(tmp_path / "kirok.key"),
+        "KIROK_KEYSTORE": str(tmp_path / "keys.json"),
+    }
+    settings = Settings.from_env(
+        db=env["KIROK_DATABASE_URL"],
+        keystore=Path(env["KIROK_KEYSTORE"]),
+        key_file=Path(env["KIROK_KEY_FILE"]),
+    )
+    initialise(settings).close()
+    port = _free_port()
+    kirok = Path(sys.executable).with_name("kirok")
+    command = [str(kirok), "serve", "--workers", "2", "--port", str(port)]
+    log = tmp_path / "serve.log"
+    with log.open("wb") as output:
+        server = subprocess.Popen(
+            command, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        deadline = time.monotonic() + 120
+        status = None
+        while time.monotonic() < deadline and server.poll() is None:
+            try:
+                status = httpx.get(f"http://127.0.0.1:{port}/login", timeout=5).status_code
+                break
+            except httpx.TransportError:
+                time.sleep(0.5)
+        assert status == 200, log.read_text()
+        # uvicorn's supervisor and its two workers: each worker built the app from the
+        # environment the parent prepared (a worker that could not open the store would exit).
+        children = subprocess.run(
+            ["pgrep", "-P", str(server.pid)], capture_output=True, text=True, check=False
+        ).stdout.split()
+        assert len(children) >= 2
+        # the keys never travel in the command line, only the paths to them
+        cmdlines = [Path(f"/proc/{pid}/cmdline").read_bytes() for pid in children]
+        assert not any(b"kirok.key" in line for line in cmdlines)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
