@@ -2,10 +2,11 @@
 query (act types with their narrower terms, dates overlapping the year, confidentiality up to
 the report's clearance), and cites exactly the records the API lists.
 
-The public edition's numbers are not compared: they also apply publication consent, which the
-API (a staff interface) does not; ``test_report_service`` checks them against an independent
-count instead. Figures derived from several queries (forcibly returned people in detention,
-designation runs, estimates) are checked there too.
+The tracker's figures (years designated, consecutive years) and the escapee arrivals are
+recomputed here from what the API lists. The public edition's numbers are not compared: they
+also apply publication consent, which the API (a staff interface) does not;
+``test_report_service`` checks them against an independent count instead, as it does the
+figures derived from several queries (forcibly returned people in detention, estimates).
 """
 
 from __future__ import annotations
@@ -17,11 +18,15 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from kirok.domain.records import Designation
 from kirok.reports.model import Audience, ReportData
 from kirok.services import users
 from kirok.services.context import Settings, open_keyring, open_store
 from kirok.services.demo import run_demo
 from kirok.services.report import ACT_QUERIES, build_report
+from kirok.services.reporting.refugees import ARRIVALS_SERIES
+from kirok.services.reporting.religious_freedom import CPC_PROGRAM, is_cpc
+from kirok.services.reporting.trafficking import TIER_PROGRAM, is_tier_3
 from kirok.web.api import MAX_PAGE
 from kirok.web.app import create_app
 
@@ -49,6 +54,20 @@ def api(demo: Settings) -> Iterator[TestClient]:
         with TestClient(create_app(demo, https=False, store=store)) as client:
             client.headers["Authorization"] = f"Bearer {token}"
             yield client
+
+
+def _api_all(client: TestClient, kind: str, **filters: object) -> list[dict[str, object]]:
+    """Every record of `kind` the API lists for the filters, page by page."""
+    items: list[dict[str, object]] = []
+    total = None
+    while total is None or len(items) < total:
+        params = {"confidentiality": LEVELS, "limit": MAX_PAGE, "offset": len(items), **filters}
+        response = client.get(f"/api/v1/{kind}", params=params)
+        assert response.status_code == 200, response.text
+        page = response.json()
+        total = page["total"]
+        items += page["items"]
+    return items
 
 
 def _api_ids(client: TestClient, roots: tuple[str, ...], year: int) -> tuple[int, set[str]]:
@@ -102,3 +121,49 @@ def test_every_act_count_in_the_report_equals_the_api(
         assert figure.previous == previous, query.key
         compared += total
     assert compared > 0  # the demo has such acts in these years: the comparison means something
+
+
+def _run_length(years: set[int], ending: int) -> int:
+    run = 0
+    while ending - run in years:
+        run += 1
+    return run
+
+
+@pytest.mark.parametrize("year", [2012, 2019])
+def test_tracker_and_arrival_figures_equal_what_the_api_lists(
+    demo: Settings, api: TestClient, year: int
+) -> None:
+    by_label = {f.label: f for f in _report(demo, year).figures()}
+    listed = [
+        (item["id"], Designation.model_validate(item["data"]))
+        for item in _api_all(api, "designation")
+    ]
+    kp = [(ident, d) for ident, d in listed if d.country.upper() == "KP"]
+    programmes = (
+        (CPC_PROGRAM, is_cpc, "Years designated a Country of Particular Concern",
+         "Consecutive years designated a Country of Particular Concern"),
+        (TIER_PROGRAM, is_tier_3, "Years ranked in the Trafficking in Persons Report",
+         "Consecutive years ranked Tier 3 (the lowest) in the Trafficking in Persons Report"),
+    )  # fmt: skip
+    for programme, holds, years_label, run_label in programmes:
+        mine = [(ident, d) for ident, d in kp if d.program == programme]
+        assert mine, programme  # the demo loads the tracker's public facts
+        years = by_label[years_label]
+        assert years.value == len({d.year for _, d in mine if d.year <= year})
+        assert years.previous == len({d.year for _, d in mine if d.year <= year - 1})
+        assert {c.ref for c in years.citations} == {i for i, d in mine if d.year <= year}
+        holding = {d.year for _, d in mine if holds(d)}
+        run = by_label[run_label]
+        assert run.value == _run_length(holding, year), programme
+        assert run.previous == _run_length(holding, year - 1), programme
+    statistics = [
+        item
+        for item in _api_all(api, "statistic")
+        if item["data"]["series"] == ARRIVALS_SERIES  # type: ignore[index]
+    ]
+    by_period = {str(item["data"]["period"]): item for item in statistics}  # type: ignore[index]
+    arrivals = by_label["Escapees arriving in South Korea"]
+    assert arrivals.value == by_period[str(year)]["data"]["value"]  # type: ignore[index]
+    assert arrivals.previous == by_period[str(year - 1)]["data"]["value"]  # type: ignore[index]
+    assert [c.ref for c in arrivals.citations] == [by_period[str(year)]["id"]]
