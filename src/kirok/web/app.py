@@ -21,16 +21,10 @@ from kirok.services.records_api import BadRequest
 from kirok.store.repository import RecordStore
 from kirok.web import analysis, api, dashboard, intake, maps, pages
 from kirok.web.auth import ApiUser, CsrfFailure, LoginRequired, Unauthorized
+from kirok.web.headers import secure
 
 SESSION_COOKIE = "kirok_session"
 SESSION_LIFETIME = timedelta(hours=8)
-
-# No inline script or style anywhere, no third-party origin: assets are vendored into the package.
-_CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-)
-
 
 HTTPS_ENV = "KIROK_HTTPS"
 
@@ -91,11 +85,7 @@ def create_app(
     async def security_headers(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
-        response = await call_next(request)
-        response.headers.setdefault("Content-Security-Policy", _CSP)
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "no-referrer"
-        response.headers["X-Frame-Options"] = "DENY"
+        response = secure(await call_next(request))
         if not request.url.path.startswith("/static/"):
             response.headers["Cache-Control"] = "no-store"
         return response

@@ -47,6 +47,7 @@ from kirok.services import publishing
 from kirok.services.context import Settings, open_keyring, open_store
 from kirok.services.publishing import ListSettings, Publication
 from kirok.store.repository import RecordStore
+from kirok.web.headers import CSP, secure
 
 __all__ = ["PUBLIC_CSP", "create_public_app"]
 
@@ -55,10 +56,7 @@ ACTOR: Final = "web:public"
 CSRF_FIELD: Final = "csrf_token"
 
 #: The staff app's policy, unchanged: no inline script or style, no third-party origin.
-PUBLIC_CSP: Final = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-)
+PUBLIC_CSP: Final = CSP
 
 _TEXT: Final[dict[str, dict[str, str]]] = {
     "en": {
@@ -209,11 +207,7 @@ def create_public_app(
     async def security_headers(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
-        response = await call_next(request)
-        response.headers["Content-Security-Policy"] = PUBLIC_CSP
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "no-referrer"
-        response.headers["X-Frame-Options"] = "DENY"
+        response = secure(await call_next(request))
         if request.url.path.endswith((".css", ".woff")):
             response.headers["Cache-Control"] = "public, max-age=3600"
         else:
