@@ -16,9 +16,8 @@ from kirok.services.context import Settings, initialise, open_store
 PASSWORD = "correct horse battery staple"
 
 
-def test_users_add_and_token(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(passwords, "default_hasher", lambda: cheap)
+def _initialised(tmp_path: Path) -> tuple[dict[str, str], Settings]:
+    """A fresh database and key store, and the environment that names them."""
     env = {
         "KIROK_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
         "KIROK_KEY_FILE": str(tmp_path / "kirok.key"),
@@ -30,6 +29,13 @@ def test_users_add_and_token(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
         key_file=Path(env["KIROK_KEY_FILE"]),
     )
     initialise(settings).close()
+    return env, settings
+
+
+def test_users_add_and_token(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    monkeypatch.setattr(passwords, "default_hasher", lambda: cheap)
+    env, settings = _initialised(tmp_path)
     runner = CliRunner()
     added = runner.invoke(
         app,
@@ -77,18 +83,7 @@ def test_serve_with_workers_starts_processes_that_each_open_the_store(tmp_path: 
 
     import httpx
 
-    env = {
-        **os.environ,
-        "KIROK_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
-        "KIROK_KEY_FILE": str(tmp_path / "kirok.key"),
-        "KIROK_KEYSTORE": str(tmp_path / "keys.json"),
-    }
-    settings = Settings.from_env(
-        db=env["KIROK_DATABASE_URL"],
-        keystore=Path(env["KIROK_KEYSTORE"]),
-        key_file=Path(env["KIROK_KEY_FILE"]),
-    )
-    initialise(settings).close()
+    env = {**os.environ, **_initialised(tmp_path)[0]}
     port = _free_port()
     kirok = Path(sys.executable).with_name("kirok")
     command = [str(kirok), "serve", "--workers", "2", "--port", str(port)]
