@@ -11,17 +11,16 @@ from typing import Any, BinaryIO
 
 import pytest
 import sqlalchemy as sa
-from argon2 import PasswordHasher
 
 from kirok.domain.records import Act, Confidentiality, Event, Evidence, Involvement, Place
 from kirok.domain.vocabulary import load_vocabularies
-from kirok.security import passwords, policy
+from kirok.security import policy
 from kirok.security.errors import PermissionDenied
 from kirok.services import catalogue, evidence, intake
-from kirok.services.context import Settings, initialise
 from kirok.services.users import WebUser
 from kirok.store.repository import ListQuery, RecordStore
 from kirok.store.schema import audit_log
+from store_support import new_store
 
 TORTURE = next(t.id for t in load_vocabularies()["types_of_acts"] if t.label("en") == "Torture")
 ARREST = next(t.id for t in load_vocabularies()["types_of_acts"] if t.label("en") == "Arrest")
@@ -46,15 +45,7 @@ DOCUMENTER = _user("documenter")
 
 @pytest.fixture
 def world(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
-    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(passwords, "default_hasher", lambda: cheap)
-    settings = Settings(
-        db_url=db_url,
-        keystore=tmp_path / "keys.json",
-        key_file=tmp_path / "kirok.key",
-        evidence_dir=tmp_path / "evidence",
-    )
-    store = initialise(settings)
+    settings, store = new_store(db_url, tmp_path, monkeypatch, gazetteer=False)
     try:
         catalogue.load_gazetteer(store, "test")
         with store.read() as uow:

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
 from kirok.domain.records import (
@@ -25,11 +24,10 @@ from kirok.domain.records import (
     Place,
 )
 from kirok.domain.vocabulary import load_vocabularies
-from kirok.security import passwords
-from kirok.services import catalogue, users
-from kirok.services.context import Settings, initialise
+from kirok.services import users
 from kirok.store.repository import ListQuery, RecordStore
 from kirok.web.app import create_app
+from store_support import new_store
 
 PASSWORD = "correct horse battery staple"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -87,16 +85,7 @@ def site_any(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> It
 
 
 def _build(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Site]:
-    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(passwords, "default_hasher", lambda: cheap)
-    settings = Settings(
-        db_url=db_url,
-        keystore=tmp_path / "keys.json",
-        key_file=tmp_path / "kirok.key",
-        evidence_dir=tmp_path / "evidence",
-    )
-    store = initialise(settings)
-    catalogue.load_gazetteer(store, "test")
+    settings, store = new_store(db_url, tmp_path, monkeypatch)
     for role in ("documenter", "viewer"):
         users.add_user(store, role, role, PASSWORD, actor="test")
     app = create_app(settings, https=False, store=store)

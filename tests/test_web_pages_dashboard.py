@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
 from kirok.domain.records import (
@@ -24,13 +23,13 @@ from kirok.domain.records import (
     ReviewPair,
 )
 from kirok.domain.vocabulary import get_term
-from kirok.security import passwords, policy
-from kirok.services import catalogue, users
-from kirok.services.context import Settings, initialise
+from kirok.security import policy
+from kirok.services import users
 from kirok.store.repository import RecordStore
 from kirok.web import dashboard
 from kirok.web import dashboard_data as data
 from kirok.web.app import create_app
+from store_support import new_store
 
 PASSWORD = "correct horse battery staple"
 SUMMARY_EXECUTION, LIFE = "01010101000004", "01000000000004"
@@ -66,15 +65,7 @@ def site_any(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> It
 
 
 def _build(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Site]:
-    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(passwords, "default_hasher", lambda: cheap)
-    settings = Settings(
-        db_url=db_url,
-        keystore=tmp_path / "keys.json",
-        key_file=tmp_path / "kirok.key",
-    )
-    store = initialise(settings)
-    catalogue.load_gazetteer(store, "test")
+    settings, store = new_store(db_url, tmp_path, monkeypatch)
     accounts = {
         role.value: users.add_user(store, role.value, role.value, PASSWORD, actor="test")
         for role in policy.Role

@@ -9,17 +9,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
 from kirok.domain.records import Act, Confidentiality, Event, NameForm, Person, Script
 from kirok.domain.vocabulary import get_term
-from kirok.security import passwords, policy
-from kirok.services import catalogue, users
-from kirok.services.context import Settings, initialise
+from kirok.security import policy
+from kirok.services import users
 from kirok.store.repository import RecordStore
 from kirok.web.app import create_app
 from kirok.web.search_facets import Faceted, Filters, faceted_search
+from store_support import new_store
 
 PASSWORD = "correct horse battery staple"
 SUMMARY_EXECUTION = "01010101000004"
@@ -59,15 +58,7 @@ def seeded_any(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def _build(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Seeded]:
-    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(passwords, "default_hasher", lambda: cheap)
-    settings = Settings(
-        db_url=db_url,
-        keystore=tmp_path / "keys.json",
-        key_file=tmp_path / "kirok.key",
-    )
-    store = initialise(settings)
-    catalogue.load_gazetteer(store, "test")
+    settings, store = new_store(db_url, tmp_path, monkeypatch)
     accounts = {
         role.value: users.add_user(store, role.value, role.value, PASSWORD, actor="test")
         for role in policy.Role
