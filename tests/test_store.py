@@ -247,6 +247,17 @@ def test_search_finds_korean_and_english(store: RecordStore) -> None:
         assert uow.search("처형") == []
 
 
+def test_search_continues_after_the_last_id_it_returned(store: RecordStore) -> None:
+    with store.write("alice") as uow:
+        uow.add_many([Event(title=f"구금 {i}") for i in range(12)] + [Event(title="석방")])
+    with store.read() as uow:
+        everything = [r.id for r in uow.search("구금", limit=100)]
+        first = [r.id for r in uow.search("구금", limit=5)]
+        rest = [r.id for r in uow.search("구금", limit=100, after=first[-1])]
+    assert len(everything) == 12 and everything == sorted(everything)
+    assert first + rest == everything
+
+
 def test_search_follows_updates_deletes_and_rekeying(store: RecordStore) -> None:
     with store.write("alice") as uow:
         kept = uow.add(Event(title="Hoeryong", description="구금 시설"))

@@ -366,17 +366,15 @@ def search(
         return []
     today = _today()
     out: list[dict[str, Any]] = []
-    seen: set[str] = set()
     with store.read() as uow:
         # The store opens (unseals) every candidate it returns, so ask for a little more than
-        # a page first, and for up to four pages only when the caller's role or consent
-        # filtered too many of those out.
-        for quota in (limit + limit // 4 + 1, limit * 4):
-            found = uow.search(text, kinds=kinds, limit=quota)
+        # a page first, and for up to four pages in all only when the caller's role or consent
+        # filtered too many of those out; the second call continues after the first.
+        first = limit + limit // 4 + 1
+        after: str | None = None
+        for quota in (first, limit * 4 - first):
+            found = uow.search(text, kinds=kinds, limit=quota, after=after)
             for record in found:
-                if record.id in seen:
-                    continue
-                seen.add(record.id)
                 document = _searched(store, uow, user, text, record, today)
                 if document is not None:
                     out.append(document)
@@ -384,6 +382,7 @@ def search(
                         return out
             if len(found) < quota:
                 break  # the store had no more candidates
+            after = found[-1].id
     return out
 
 

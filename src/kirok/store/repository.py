@@ -400,13 +400,21 @@ class UnitOfWork:
             last = rows[-1].id
 
     def search(
-        self, text: str, kinds: Sequence[str] | None = None, limit: int = 50
+        self,
+        text: str,
+        kinds: Sequence[str] | None = None,
+        limit: int = 50,
+        *,
+        after: str | None = None,
     ) -> builtins.list[Record]:
-        """Records whose searchable text contains every word of ``text`` (case/accent folded)."""
+        """Records whose searchable text contains every word of ``text`` (case/accent folded),
+        in id order; ``after`` continues a search past the last id an earlier call returned."""
         wanted = grams.grams(text)
         if not wanted:
             return []
         matching = search.matching(self._dialect, sorted({self._tokens.token(g) for g in wanted}))
+        if after is not None:
+            matching = matching.where(search_docs.c.record_id > after)
         # The candidates' ids in id order, streamed (a server-side cursor on PostgreSQL), then
         # their rows a batch at a time until `limit` are confirmed: a common word has tens of
         # thousands of candidates, and neither backend then sorts or sends their whole rows.
