@@ -17,6 +17,7 @@ binary stream and is sealed in memory; its plaintext is never written to disk.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import uuid
@@ -130,9 +131,8 @@ def _sync_folder(folder: Path) -> None:
     except OSError:
         return
     try:
-        os.fsync(handle)
-    except OSError:
-        pass
+        with contextlib.suppress(OSError):  # some file systems refuse fsync on a folder
+            os.fsync(handle)
     finally:
         os.close(handle)
 
