@@ -114,3 +114,32 @@ def test_serve_with_workers_starts_processes_that_each_open_the_store(tmp_path: 
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
+
+
+def test_worker_listener_gives_connections_tcp_nodelay() -> None:
+    """Without TCP_NODELAY every keep-alive response waits ~40 ms for a delayed ACK."""
+    import asyncio
+    import socket
+
+    from kirok.cli.serve import tcp_listener
+
+    async def accepted_nodelay() -> int:
+        listener = tcp_listener("127.0.0.1", 0)
+        port = listener.getsockname()[1]
+        seen: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+        class Probe(asyncio.Protocol):
+            def connection_made(self, transport: asyncio.BaseTransport) -> None:
+                sock = transport.get_extra_info("socket")
+                seen.set_result(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+                transport.close()
+
+        server = await asyncio.get_running_loop().create_server(Probe, sock=listener)
+        async with server:
+            _reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            value = await asyncio.wait_for(seen, 10)
+            writer.close()
+            await writer.wait_closed()
+        return value
+
+    assert asyncio.run(accepted_nodelay()) != 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import socket
 from typing import Annotated
 
 import typer
@@ -61,8 +62,9 @@ def serve(
     with fail_on_errors():
         open_store(chosen).close()  # refuse here, once, what every worker would refuse
     worker_environment(chosen, https=secure)
-    _listening(host, port)
-    uvicorn.run(
+    from uvicorn.supervisors import Multiprocess
+
+    config = uvicorn.Config(
         "kirok.web.app:create_app_from_environment",
         factory=True,
         workers=workers,
@@ -71,6 +73,35 @@ def serve(
         proxy_headers=secure,
         log_level="info",
     )
+    try:
+        listener = tcp_listener(host, port)
+    except OSError as error:
+        typer.echo(f"error: cannot listen on {host}:{port}: {error.strerror}", err=True)
+        raise typer.Exit(1) from None
+    _listening(host, port)
+    try:
+        Multiprocess(config, sockets=[listener]).run()
+    finally:
+        listener.close()
+
+
+def tcp_listener(host: str, port: int) -> socket.socket:
+    """The listening socket the workers share, made as TCP explicitly.
+
+    uvicorn's own (``Config.bind_socket``) leaves the protocol number at 0; accepted
+    connections inherit it and asyncio then never sets TCP_NODELAY on them, so on Linux every
+    keep-alive response waits ~40 ms for the client's delayed ACK (uvicorn issue #3149).
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind((host, port))
+    except OSError:
+        listener.close()
+        raise
+    listener.set_inheritable(True)
+    return listener
 
 
 def worker_environment(chosen: Settings, *, https: bool) -> None:
