@@ -206,17 +206,12 @@ def serve(args: argparse.Namespace) -> None:
             access_log=False,
         )
         return
-    from kirok.cli.serve import worker_environment
+    from kirok.cli.serve import serve_workers, tcp_listener, worker_environment
 
     worker_environment(settings, https=False)
-    uvicorn.run(
-        "kirok.web.app:create_app_from_environment",
-        factory=True,
-        workers=args.workers,
-        host="127.0.0.1",
-        port=args.port,
-        log_level="warning",
-        access_log=False,
+    listener = tcp_listener("127.0.0.1", args.port)
+    serve_workers(
+        listener, args.workers, proxy_headers=False, log_level="warning", access_log=False
     )
 
 

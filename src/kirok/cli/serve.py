@@ -62,23 +62,39 @@ def serve(
     with fail_on_errors():
         open_store(chosen).close()  # refuse here, once, what every worker would refuse
     worker_environment(chosen, https=secure)
-    from uvicorn.supervisors import Multiprocess
-
-    config = uvicorn.Config(
-        "kirok.web.app:create_app_from_environment",
-        factory=True,
-        workers=workers,
-        host=host,
-        port=port,
-        proxy_headers=secure,
-        log_level="info",
-    )
     try:
         listener = tcp_listener(host, port)
     except OSError as error:
         typer.echo(f"error: cannot listen on {host}:{port}: {error.strerror}", err=True)
         raise typer.Exit(1) from None
     _listening(host, port)
+    serve_workers(listener, workers, proxy_headers=secure)
+
+
+def serve_workers(
+    listener: socket.socket,
+    workers: int,
+    *,
+    proxy_headers: bool,
+    log_level: str = "info",
+    access_log: bool = True,
+) -> None:
+    """Run `workers` uvicorn processes on `listener`, each building the app from the
+    environment ``worker_environment`` prepared; closes the listener when they stop."""
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    host, port = listener.getsockname()[:2]
+    config = uvicorn.Config(
+        "kirok.web.app:create_app_from_environment",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        proxy_headers=proxy_headers,
+        log_level=log_level,
+        access_log=access_log,
+    )
     try:
         Multiprocess(config, sockets=[listener]).run()
     finally:
