@@ -8,6 +8,7 @@ is labelled as synthetic in its ``source`` and ``notes``.
 from __future__ import annotations
 
 from bisect import bisect
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import accumulate
@@ -101,8 +102,9 @@ class RecordSet:
     refugee_cases: list[RefugeeCase] = field(default_factory=list)
 
 
-def unit_persons() -> list[Person]:
-    """The perpetrator units as group persons (ESF counting unit "group")."""
+def unit_persons(units: Mapping[str, tuple[str, str, str]] = UNITS) -> list[Person]:
+    """Perpetrator units (key -> English name, Korean name, ESF perpetrator type) as group
+    persons (ESF counting unit "group")."""
     return [
         Person(
             id=f"demo-unit-{key}",
@@ -116,7 +118,7 @@ def unit_persons() -> list[Person]:
             external_id=f"unit-{key}",
             notes=f"Perpetrator unit; ESF perpetrator type {kind}.",
         )
-        for key, (english, korean, kind) in UNITS.items()
+        for key, (english, korean, kind) in units.items()
     ]
 
 

@@ -41,7 +41,7 @@ import numpy as np
 
 from kirok.demo import vocab
 from kirok.demo.capture import NgoSpec
-from kirok.demo.esf import DEMO_SOURCE, UNITS, Documented, RecordSet
+from kirok.demo.esf import UNITS, Documented, RecordSet, unit_persons
 from kirok.demo.population import LAST_YEAR, TruePerson
 from kirok.demo.render import render_date
 from kirok.domain.records import (
@@ -51,10 +51,7 @@ from kirok.domain.records import (
     Event,
     Information,
     Involvement,
-    NameForm,
     Person,
-    Romanization,
-    Script,
 )
 
 __all__ = [
@@ -219,21 +216,7 @@ def simulate_acts(seed: int, people: Sequence[TruePerson]) -> dict[str, tuple[Tr
 
 def liberty_units() -> list[Person]:
     """The perpetrator units of these acts as group persons."""
-    return [
-        Person(
-            id=f"demo-unit-{key}",
-            counting_unit=vocab.UNIT_GROUP,
-            name_forms=[
-                NameForm(text=english),
-                NameForm(text=korean, script=Script.HANGUL, system=Romanization.NONE),
-            ],
-            confidentiality=Confidentiality.PUBLIC,
-            source=DEMO_SOURCE,
-            external_id=f"unit-{key}",
-            notes=f"Perpetrator unit; ESF perpetrator type {kind}.",
-        )
-        for key, (english, korean, kind) in NEW_UNITS.items()
-    ]
+    return unit_persons(NEW_UNITS)
 
 
 @dataclass(frozen=True)
