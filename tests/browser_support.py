@@ -55,3 +55,11 @@ def launch(playwright: Any) -> Any:
     """Debian's chromium, headless, through Playwright."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+
+
+def collect_errors(page: Any) -> list[str]:
+    """A list that fills with the page's script errors and console errors as they happen."""
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    return errors

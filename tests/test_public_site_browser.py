@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 
 import test_reports_publishing as mail
-from browser_support import CHROMIUM, SHOTS, launch, live_server
+from browser_support import CHROMIUM, SHOTS, collect_errors, launch, live_server
 from kirok.reports.publishing import SmtpSettings, SubscriptionState
 from kirok.services import publishing
 from kirok.services.context import Settings, open_keyring, open_store
@@ -61,13 +61,8 @@ def test_public_site_in_a_browser(site: tuple[str, Settings, Collector]) -> None
         browser = launch(p)
         try:
             page = browser.new_page(viewport={"width": 1100, "height": 900})
-            errors: list[str] = []
+            errors = collect_errors(page)
             elsewhere: list[str] = []
-            page.on("pageerror", lambda error: errors.append(str(error)))
-            page.on(
-                "console",
-                lambda msg: errors.append(msg.text) if msg.type == "error" else None,
-            )
             page.on(
                 "response",
                 lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None,

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from argon2 import PasswordHasher
 
-from browser_support import CHROMIUM, SHOTS, launch, live_server
+from browser_support import CHROMIUM, SHOTS, collect_errors, launch, live_server
 from kirok.domain.records import Confidentiality, Event
 from kirok.security import passwords
 from kirok.services import catalogue, users
@@ -64,12 +64,7 @@ def test_sign_in_search_in_korean_and_switch_language(server: str) -> None:
         browser = launch(p)
         try:
             page = browser.new_page(locale="ko-KR")
-            errors: list[str] = []
-            page.on("pageerror", lambda error: errors.append(str(error)))
-            page.on(
-                "console",
-                lambda msg: errors.append(msg.text) if msg.type == "error" else None,
-            )
+            errors = collect_errors(page)
             page.goto(server + "/")
             assert page.url.endswith("/login")
             page.screenshot(path=str(SHOTS / "login.png"), full_page=True)
@@ -132,12 +127,7 @@ def test_complete_an_intake_then_find_it_by_a_korean_search(server: str, tmp_pat
         browser = launch(p)
         try:
             page = browser.new_page(locale="ko-KR")
-            errors: list[str] = []
-            page.on("pageerror", lambda error: errors.append(str(error)))
-            page.on(
-                "console",
-                lambda msg: errors.append(msg.text) if msg.type == "error" else None,
-            )
+            errors = collect_errors(page)
             _sign_in(page, server, "documenter")
             page.click("#lang-switch")  # the whole wizard in Korean, vocabularies included
             page.locator("html[lang=ko]").wait_for(timeout=10_000)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 
-from browser_support import CHROMIUM, SHOTS, launch, live_server
+from browser_support import CHROMIUM, SHOTS, collect_errors, launch, live_server
 from kirok.domain.records import (
     Confidentiality,
     CustodyStep,
@@ -103,13 +103,8 @@ def test_map_and_custody_path_are_drawn_offline(server: tuple[str, str]) -> None
         browser = launch(p)
         try:
             page = browser.new_page(viewport={"width": 1200, "height": 900})
-            errors: list[str] = []
+            errors = collect_errors(page)
             elsewhere: list[str] = []
-            page.on("pageerror", lambda error: errors.append(str(error)))
-            page.on(
-                "console",
-                lambda msg: errors.append(msg.text) if msg.type == "error" else None,
-            )
             page.on(
                 "request",
                 lambda r: None if r.url.startswith((base, "data:")) else elsewhere.append(r.url),

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 
-from browser_support import CHROMIUM, SHOTS, launch, live_server
+from browser_support import CHROMIUM, SHOTS, collect_errors, launch, live_server
 from kirok.domain.records import (
     Act,
     Designation,
@@ -112,12 +112,7 @@ def test_decide_a_review_pair_and_switch_language(served: tuple[str, RecordStore
         browser = launch(p)
         try:
             page = browser.new_page()
-            errors: list[str] = []
-            page.on("pageerror", lambda error: errors.append(str(error)))
-            page.on(
-                "console",
-                lambda msg: errors.append(msg.text) if msg.type == "error" else None,
-            )
+            errors = collect_errors(page)
             page.goto(server + "/login")
             page.fill("input[name=username]", "reviewer")
             page.fill("input[name=password]", PASSWORD)
