@@ -86,6 +86,10 @@ def _build(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iter
             start_date="2011-05", confidentiality=INTERNAL),
         Act(event_id=onsong.id, victim_id=people[3].id, act_type=TORTURE,
             confidentiality=INTERNAL),  # no date: counted apart
+        Act(event_id=onsong.id, victim_id=people[2].id, act_type=TORTURE,
+            start_date="../2010", confidentiality=INTERNAL),  # open start: counted apart too
+        Act(event_id=onsong.id, victim_id=people[3].id, act_type=ARREST,
+            end_date="2010-06", confidentiality=INTERNAL),  # only an end: placed in its year
         Act(event_id=yodok.id, victim_id=hidden.id, act_type=TORTURE,
             start_date="2012", confidentiality=SECRET),
     ]  # fmt: skip
@@ -121,17 +125,20 @@ def test_acts_per_year_count_only_readable_acts_by_broad_type(site_any: Site) ->
     reviewer = data.acts_by_year(site.store, site.users["reviewer"])
     assert reviewer is not None
     assert reviewer.years == [2009, 2010, 2011]  # every year in the span, the empty one too
-    assert reviewer.counts == {(2009, LIFE): 1, (2009, LIBERTY): 1, (2011, LIBERTY): 1}
-    assert reviewer.undated == 1 and reviewer.total == 4
+    assert reviewer.counts == {
+        (2009, LIFE): 1, (2009, LIBERTY): 1, (2010, LIBERTY): 1, (2011, LIBERTY): 1
+    }  # fmt: skip
+    assert reviewer.undated == 2 and reviewer.total == 6
     assert reviewer.types[0] == LIBERTY  # the most frequent broad type first
     admin = data.acts_by_year(site.store, site.users["admin"])
     assert admin is not None and admin.counts[(2012, INTEGRITY)] == 1
     viewer = data.acts_by_year(site.store, site.users["viewer"])  # cleared for internal only
-    assert viewer is not None and viewer.counts == {(2011, LIBERTY): 1} and viewer.undated == 1
+    assert viewer is not None and viewer.undated == 2
+    assert viewer.counts == {(2010, LIBERTY): 1, (2011, LIBERTY): 1}
     chart = dashboard.acts_chart(reviewer, "ko")
     titles = [r.title for r in chart["rects"]]
     assert f"2009 · {get_term(LIFE).label('ko')}: 1" in titles
-    assert len(chart["rects"]) == 3 and all(r.h > 0 for r in chart["rects"])
+    assert len(chart["rects"]) == 4 and all(r.h > 0 for r in chart["rects"])
 
 
 def test_events_by_province_backlog_and_estimate_follow_the_policy(site_any: Site) -> None:

@@ -509,6 +509,24 @@ class UnitOfWork:
         )
         return {str(place_id): int(n) for place_id, n in rows}
 
+    def count_by_term_and_year(self, query: ListQuery) -> dict[tuple[str | None, int | None], int]:
+        """Records matching `query` per (primary term, year of the earliest day they could be),
+        in one grouped query; ``None`` for a record without a term or without a dated start."""
+        grouped = (
+            self._filtered(query).with_only_columns(records.c.term, records.c.date_from).subquery()
+        )
+        year = sa.extract("year", grouped.c.date_from)
+        rows = self.connection.execute(
+            sa.select(grouped.c.term, year, sa.func.count()).group_by(grouped.c.term, year)
+        )
+        out: dict[tuple[str | None, int | None], int] = {}
+        for term, year_value, n in rows:
+            # an open start (``../2005``) is stored as the first day of year 1: not a year
+            known = int(year_value) if year_value is not None and int(year_value) > 1 else None
+            key = (None if term is None else str(term), known)
+            out[key] = out.get(key, 0) + int(n)
+        return out
+
     # ---------------------------------------------------------------- internals
 
     def _filtered(self, query: ListQuery) -> sa.Select[Any]:
