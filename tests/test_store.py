@@ -247,15 +247,30 @@ def test_search_finds_korean_and_english(store: RecordStore) -> None:
         assert uow.search("처형") == []
 
 
-def test_search_continues_after_the_last_id_it_returned(store: RecordStore) -> None:
+def test_search_returns_index_order_and_continues_after_the_last_record(
+    store: RecordStore,
+) -> None:
     with store.write("alice") as uow:
-        uow.add_many([Event(title=f"구금 {i}") for i in range(12)] + [Event(title="석방")])
+        held = uow.add_many([Event(title=f"구금 {i}") for i in range(12)] + [Event(title="석방")])
+    with store.write("alice") as uow:  # rewritten: indexed again, so found last
+        uow.update(held[0].model_copy(update={"description": "다시 구금"}))
+    written = [e.id for e in held[1:12]] + [held[0].id]
     with store.read() as uow:
         everything = [r.id for r in uow.search("구금", limit=100)]
         first = [r.id for r in uow.search("구금", limit=5)]
         rest = [r.id for r in uow.search("구금", limit=100, after=first[-1])]
-    assert len(everything) == 12 and everything == sorted(everything)
-    assert first + rest == everything
+        only_three = [r.id for r in uow.search("구금", limit=3)]
+    assert everything == written
+    assert first + rest == everything and only_three == written[:3]
+
+
+def test_search_reads_past_many_candidates_of_other_kinds(store: RecordStore) -> None:
+    with store.write("alice") as uow:
+        uow.add_many([Event(title=f"구금 {i}") for i in range(600)])
+        person = uow.add(Person(name_forms=[NameForm(text="구금")]))
+    with store.read() as uow:
+        assert [r.id for r in uow.search("구금", kinds=["person"])] == [person.id]
+        assert len(uow.search("구금", kinds=["event"], limit=550)) == 550
 
 
 def test_search_follows_updates_deletes_and_rekeying(store: RecordStore) -> None:
@@ -269,7 +284,7 @@ def test_search_follows_updates_deletes_and_rekeying(store: RecordStore) -> None
         assert uow.search("onsong") == []
         assert [r.id for r in uow.search("musan")] == [moved.id]
         assert [r.id for r in uow.search("hoeryong")] == [kept.id]
-        assert [r.id for r in uow.search("구금")] == sorted([kept.id, moved.id])
+        assert sorted(r.id for r in uow.search("구금")) == sorted([kept.id, moved.id])
     with store.write("alice") as uow:
         uow.delete(kept.id)
     with store.read() as uow:

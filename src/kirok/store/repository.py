@@ -41,7 +41,6 @@ from kirok.store.schema import (
     record_refs,
     record_versions,
     records,
-    search_docs,
 )
 from kirok.store.sealing import Sealer
 
@@ -408,35 +407,46 @@ class UnitOfWork:
         after: str | None = None,
     ) -> builtins.list[Record]:
         """Records whose searchable text contains every word of ``text`` (case/accent folded),
-        in id order; ``after`` continues a search past the last id an earlier call returned."""
+        in index order (the order records were last written); ``after`` continues a search past
+        the last record an earlier call in the same unit of work returned."""
         wanted = grams.grams(text)
         if not wanted:
             return []
-        matching = search.matching(self._dialect, sorted({self._tokens.token(g) for g in wanted}))
+        tokens = sorted({self._tokens.token(g) for g in wanted})
+        after_doc = 0
         if after is not None:
-            matching = matching.where(search_docs.c.record_id > after)
-        # The candidates' ids in id order, streamed (a server-side cursor on PostgreSQL), then
-        # their rows a batch at a time until `limit` are confirmed: a common word has tens of
-        # thousands of candidates, and neither backend then sorts or sends their whole rows.
-        candidates = self.connection.execute(
-            matching.order_by(search_docs.c.record_id).execution_options(yield_per=_SEARCH_BATCH)
-        )
+            resumed = self.connection.execute(search.doc_of(after)).first()
+            after_doc = int(resumed[0]) if resumed is not None else 0
+        # Candidates a batch at a time, in index order, until `limit` are confirmed: a common
+        # word has tens of thousands of candidates, and only the first few are ever opened.
         found: builtins.list[Record] = []
-        with candidates:
-            for batch in candidates.partitions():
-                statement = sa.select(records).where(
-                    records.c.id.in_([row[0] for row in batch]), records.c.deleted_at.is_(None)
-                )
-                if kinds:
-                    statement = statement.where(records.c.kind.in_(kinds))
-                for row in self.connection.execute(statement.order_by(records.c.id)):
-                    record = self._record(row)
-                    # The gram index narrows; the decrypted text decides.
-                    if grams.matches(text, record.searchable_text()):
-                        found.append(record)
-                        if len(found) >= limit:
-                            return found
-        return found
+        batch_size = min(_SEARCH_BATCH, limit + limit // 4 + 8)
+        while True:
+            batch = self.connection.execute(
+                search.candidates(self._dialect, tokens, after_doc=after_doc, limit=batch_size)
+            ).all()
+            if not batch:
+                return found
+            after_doc = batch[-1].doc
+            statement = sa.select(records).where(
+                records.c.id.in_([row.record_id for row in batch]), records.c.deleted_at.is_(None)
+            )
+            if kinds:
+                statement = statement.where(records.c.kind.in_(kinds))
+            rows = {row.id: row for row in self.connection.execute(statement)}
+            for candidate in batch:
+                row = rows.get(candidate.record_id)
+                if row is None:
+                    continue
+                record = self._record(row)
+                # The gram index narrows; the decrypted text decides.
+                if grams.matches(text, record.searchable_text()):
+                    found.append(record)
+                    if len(found) >= limit:
+                        return found
+            if len(batch) < batch_size:
+                return found
+            batch_size = _SEARCH_BATCH
 
     def find_person_by_name(self, name: str) -> builtins.list[str]:
         """Ids of persons with a name form or alias exactly ``name`` (case, accents and spaces

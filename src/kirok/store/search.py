@@ -99,18 +99,45 @@ def remove(connection: Connection, record_id: str) -> None:
     connection.execute(sa.delete(search_docs).where(search_docs.c.record_id == record_id))
 
 
-def matching(dialect: str, tokens: list[str]) -> sa.Select[tuple[str]]:
-    """Ids of records whose index row holds every one of ``tokens``."""
+def candidates(
+    dialect: str, tokens: list[str], *, after_doc: int, limit: int
+) -> sa.Select[int, str]:
+    """The first ``limit`` index rows numbered after ``after_doc`` that hold every one of
+    ``tokens``, as (doc, record id) in index order.
+
+    Index order lets each backend stop after ``limit`` hits: FTS5 walks its doclists in rowid
+    order, PostgreSQL can walk the primary key; an order by record id would make both collect
+    and sort every hit of a common word first (tens of thousands) for a page of fifty."""
     if dialect == "postgresql":
         contains = sa.text("search_docs.tokens @> CAST(:wanted AS BIGINT[])").bindparams(
             wanted=[_signed(t) for t in tokens]
         )
-        return sa.select(search_docs.c.record_id).where(contains)
-    expression = " ".join(f'"{t}"' for t in tokens)  # hex only: nothing to escape
-    hits = sa.text(f"SELECT rowid FROM {SQLITE_SEARCH_TABLE} WHERE {SQLITE_SEARCH_TABLE} MATCH :q")
-    return sa.select(search_docs.c.record_id).where(
-        search_docs.c.doc.in_(hits.bindparams(q=expression).columns(sa.column("rowid")))
+        hits: sa.Select[int] | sa.TextualSelect = (
+            sa.select(search_docs.c.doc)
+            .where(contains, search_docs.c.doc > after_doc)
+            .order_by(search_docs.c.doc)
+            .limit(limit)
+        )
+    else:
+        expression = " ".join(f'"{t}"' for t in tokens)  # hex only: nothing to escape
+        hits = (
+            sa.text(
+                f"SELECT rowid FROM {SQLITE_SEARCH_TABLE} WHERE {SQLITE_SEARCH_TABLE} MATCH :q "
+                "AND rowid > :after ORDER BY rowid LIMIT :n"
+            )
+            .bindparams(q=expression, after=after_doc, n=limit)
+            .columns(sa.column("rowid"))
+        )
+    return (
+        sa.select(search_docs.c.doc, search_docs.c.record_id)
+        .where(search_docs.c.doc.in_(hits))
+        .order_by(search_docs.c.doc)
     )
+
+
+def doc_of(record_id: str) -> sa.Select[int]:
+    """The index row number of a record (where a continued search resumes)."""
+    return sa.select(search_docs.c.doc).where(search_docs.c.record_id == record_id)
 
 
 def _signed(token: str) -> int:
