@@ -22,6 +22,7 @@ def test_model_sql_translates_both_ways() -> None:
     text = str(spark)
     assert "jaro_winkler(" in text and "jaro_winkler_similarity" not in text
     assert "size(array_intersect(" in text
+    assert "array_contains(" in text and "list_contains(" not in text
     assert for_dialect(spark, "duckdb") == for_dialect(model, "duckdb")
     with pytest.raises(ValueError, match="unknown engine"):
         for_dialect(model, "oracle")

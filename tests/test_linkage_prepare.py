@@ -80,6 +80,17 @@ def test_a_settlement_the_gazetteer_lacks_keys_alike_with_or_without_its_provinc
     assert place_keys("North Hamgyong") == ("KP-NHA", "KP-NHA")  # a province alone
 
 
+def test_a_slip_in_a_known_town_name_is_read_as_the_town() -> None:
+    # a letter dropped, doubled or swapped after the first; a syllable doubled or swapped
+    for slip in ("Hyesna", "Hyesann", "Hyesan Ctiy", "량강도 혜산산시", "산혜"):
+        assert place_keys(slip) == ("KP-RYA-HYESAN", "KP-RYA"), slip
+    assert place_key("ONSNG") == place_key("Onesong") == place_key("Onsong") == "KP-NHA-ONSONG"
+    # not a slip: a town the gazetteer lacks, one letter from another (Kyongsong), whose first
+    # letter differs; and a slip of a province's town is not read as a town of another province
+    assert place_key("Pyongsong") == place_key("평성") == "~pyongsong"
+    assert place_keys("Hyesna, North Hamgyong")[0] != "KP-RYA-HYESAN"
+
+
 def test_transposed_syllables_meet_the_other_record_key() -> None:
     out = prepare(
         pd.DataFrame(

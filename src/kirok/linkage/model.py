@@ -9,11 +9,12 @@ the priors alone score the pairs.
 Comparisons (each ends in an ``else`` level):
 
 * ``surname``: as written (TF) / same surname class (TF) / same name via alias or swapped order /
-  Jaro–Winkler ≥ 0.88 on the romanization-invariant key.
+  one name given whole (weight 0) / Jaro–Winkler ≥ 0.88 on the romanization-invariant key.
 * ``given``: as written (TF) / same given-name key (TF) / alias with the same surname class /
-  swapped order or alias (weight 0: weighed once, on the surname) / JW ≥ 0.92 / JW ≥ 0.80.
-* ``birth``: same full date / same year / ±1 / ±3 / ±5 years.
-* ``sex``, ``birth_place`` (place key, JW ≥ 0.90), and optional extra text columns.
+  swapped order or alias (weight 0: weighed once, on the surname) / transposed / read whole /
+  key one edit apart (a slip in a romanized name) / JW ≥ 0.92 / initial / JW ≥ 0.80.
+* ``birth``: same full date / one typo apart / same year / ±1 / ±2 / ±3 / ±5 years.
+* ``sex``, ``birth_place`` (place key, TF; JW ≥ 0.90), and optional extra text columns.
 """
 
 from __future__ import annotations
@@ -75,6 +76,23 @@ _SWAPPED = (
 # The given name's two syllables in the other order (희단 for 단희): a transcription slip.
 _TRANSPOSED = '"given_rev_l" = "given_k_r" OR "given_k_l" = "given_rev_r"'
 _GIVEN_OTHER_READING = 'array_length(list_intersect("given_keys_l", "given_keys_r")) >= 1'
+# One record is a name given whole (정웅, Sim Ryeon) whose key is the other's given name: its
+# "family name" is the first syllable of the given name, and disagrees by construction.
+_READ_WHOLE = (
+    '("given_k_l" <> "given_k_r" '
+    'AND (list_contains("given_keys_l", "given_k_r") '
+    'OR list_contains("given_keys_r", "given_k_l")) '
+    'AND NOT coalesce("given_rev_l" = "given_k_r" OR "given_k_l" = "given_rev_r", FALSE))'
+)
+# ... so the surname comparison weighs nothing then, as if the family name were missing.
+_READ_WHOLE_LEVEL: Level = {
+    "sql_condition": _READ_WHOLE,
+    "label_for_charts": "one name given whole (weighed on the given name)",
+    "m_probability": 0.01,
+    "u_probability": 0.01,
+    "fix_m_probability": True,
+    "fix_u_probability": True,
+}
 # One record names only the province and the other a town in it: no disagreement, little
 # agreement. Two different towns of one province are a disagreement (the else level).
 _PROVINCE_ONLY = (
@@ -99,6 +117,15 @@ _HANGUL_DIFFERS_LEVEL: Level = {
     "fix_m_probability": True,
     "fix_u_probability": True,
 }
+# A transcriber's slip in a romanized given name (Kuk-nm, Tng-gun, Pm-chon): a letter dropped,
+# doubled or two letters swapped leaves the keys one edit apart. Short keys are left out (one
+# edit in a three-letter key is a different name more often than a slip), and so are two names
+# written in Hangul, where a slip is a whole syllable and one letter apart is another name.
+_ONE_EDIT = (
+    'damerau_levenshtein("given_k_l", "given_k_r") <= 1 '
+    'AND least(length("given_k_l"), length("given_k_r")) >= 4 '
+    'AND ("given_hangul_l" IS NULL OR "given_hangul_r" IS NULL)'
+)
 # One record has only the initial of the given name ("Kim C.") and it agrees.
 _INITIAL = (
     '(length("given_k_l") = 1 OR length("given_k_r") = 1) '
@@ -143,6 +170,7 @@ def _comparisons(tf: bool, extra_columns: Sequence[str]) -> list[dict[str, Any]]
                 _level(_eq("sur_raw"), "as written", 0.70, 0.05, sur_tf),
                 _level(_eq("surname_cls"), "same surname class", 0.24, 0.03, cls_tf),
                 _level(_OVERLAP, "alias or swapped order", 0.02, 0.002),
+                dict(_READ_WHOLE_LEVEL),
                 _level(_jw("sur_key", 0.88), "similar key", 0.02, 0.02),
                 _level(_SWAPPED, "swapped order, similar", 0.01, 0.0005),
                 _else(0.01, 0.8975),
@@ -160,6 +188,7 @@ def _comparisons(tf: bool, extra_columns: Sequence[str]) -> list[dict[str, Any]]
                 dict(_SWAP_COUNTED_ON_SURNAME),
                 _level(_TRANSPOSED, "syllables transposed", 0.02, 0.0005),
                 _level(_GIVEN_OTHER_READING, "same key, name read whole", 0.01, 0.0005),
+                _level(_ONE_EDIT, "key one edit apart", 0.02, 0.004),
                 _level(_jw("given_k", 0.92), "key JW >= 0.92", 0.04, 0.004),
                 _level(_INITIAL, "initial only, agrees", 0.02, 0.003),
                 _level(_jw("given_k", 0.80), "key JW >= 0.80", 0.02, 0.05),
@@ -180,7 +209,8 @@ def _comparisons(tf: bool, extra_columns: Sequence[str]) -> list[dict[str, Any]]
                 ),
                 _level(_eq("birth_year"), "same year", 0.25, 0.03),
                 _level('abs("birth_year_l" - "birth_year_r") <= 1', "±1 year", 0.10, 0.05),
-                _level('abs("birth_year_l" - "birth_year_r") <= 3', "±3 years", 0.05, 0.09),
+                _level('abs("birth_year_l" - "birth_year_r") <= 2', "±2 years", 0.03, 0.05),
+                _level('abs("birth_year_l" - "birth_year_r") <= 3', "±3 years", 0.02, 0.04),
                 _level('abs("birth_year_l" - "birth_year_r") <= 5', "±5 years", 0.03, 0.08),
                 _else(0.02, 0.7497),
             ],
@@ -199,7 +229,7 @@ def _comparisons(tf: bool, extra_columns: Sequence[str]) -> list[dict[str, Any]]
             "comparison_description": "birth place key",
             "comparison_levels": [
                 _null("place_key"),
-                _level(_eq("place_key"), "same", 0.85, 0.08),
+                _level(_eq("place_key"), "same", 0.85, 0.08, "place_key" if tf else None),
                 _level(_jw("place_key", 0.90), "similar", 0.04, 0.01),
                 _level(_PROVINCE_ONLY, "one gives only the province, the same", 0.03, 0.04),
                 _else(0.08, 0.87),
@@ -283,14 +313,23 @@ BLOCKING_RULES: tuple[dict[str, Any], ...] = (
         'AND l."place_key" = r."place_key"'
     },
     # a record with a family name and nothing else, or a given name and nothing else, meets
-    # every record of its name and year (few records are so bare; their blocks stay small)
+    # every record of its name and a birth year at most two apart (a year written one or two
+    # off), or of its place (few records are so bare; their blocks stay small)
     {
         "blocking_rule": 'l."given_k" IS NULL AND l."surname_cls" = r."surname_cls" '
-        'AND l."birth_year" = r."birth_year"'
+        'AND abs(l."birth_year" - r."birth_year") <= 2'
     },
     {
         "blocking_rule": 'r."given_k" IS NULL AND l."surname_cls" = r."surname_cls" '
-        'AND l."birth_year" = r."birth_year"'
+        'AND abs(l."birth_year" - r."birth_year") <= 2'
+    },
+    {
+        "blocking_rule": 'l."given_k" IS NULL AND l."surname_cls" = r."surname_cls" '
+        'AND l."place_key" = r."place_key"'
+    },
+    {
+        "blocking_rule": 'r."given_k" IS NULL AND l."surname_cls" = r."surname_cls" '
+        'AND l."place_key" = r."place_key"'
     },
     {"blocking_rule": 'l."surname_cls" IS NULL AND l."given_k" = r."given_k"'},
     {"blocking_rule": 'r."surname_cls" IS NULL AND l."given_k" = r."given_k"'},
@@ -335,11 +374,13 @@ def build_settings(
 _TO_SPARK = (
     (re.compile(r"jaro_winkler_similarity\("), "jaro_winkler("),
     (re.compile(r"array_length\(list_intersect\("), "size(array_intersect("),
+    (re.compile(r"\blist_contains\("), "array_contains("),
     (re.compile(r'"([A-Za-z_][A-Za-z0-9_]*)"'), r"`\1`"),  # Spark quotes names with backticks
 )
 _TO_DUCKDB = (
     (re.compile(r"\bjaro_winkler\("), "jaro_winkler_similarity("),
     (re.compile(r"size\(array_intersect\("), "array_length(list_intersect("),
+    (re.compile(r"\barray_contains\("), "list_contains("),
     (re.compile(r"`([A-Za-z_][A-Za-z0-9_]*)`"), r'"\1"'),
 )
 
