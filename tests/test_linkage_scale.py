@@ -16,7 +16,12 @@ import pandas as pd
 import pytest
 
 from kirok.linkage.decisions import ScoredPair, cluster
-from kirok.linkage.scale import SCALE_BLOCKING_RULES, cluster_arrays, link_at_scale
+from kirok.linkage.scale import (
+    SCALE_BLOCKING_RULES,
+    ScaleResult,
+    cluster_arrays,
+    link_at_scale,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -132,3 +137,34 @@ def test_bench_runs_tiny_and_passes_its_truth_check(tmp_path: Path) -> None:
     assert kirok_recall > 0.8
     assert re.search(r"RATIO kirok/stock wall \d+\.\d\dx", out)
     assert "check: passed" in out
+
+
+@pytest.mark.slow
+def test_a_given_model_scores_as_trained_and_explains_each_pair() -> None:
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        import bench_linkage_scale as bench
+    finally:
+        sys.path.pop(0)
+    frame = bench.generate(3000, seed=11).frame
+    trained = link_at_scale(frame)
+    again = link_at_scale(frame, model=trained.model, explain=True)
+    assert again.clusters == trained.clusters
+
+    def scored(r: ScaleResult) -> np.ndarray:  # DuckDB returns the pairs in no set order
+        table = np.column_stack([r.left, r.right, r.probability])
+        return table[np.lexsort((r.right, r.left))]
+
+    assert np.allclose(scored(again), scored(trained))
+    plain = {p.key: p.match_probability for p in trained.review_pairs}
+    explained = {p.key: p for p in again.review_pairs}
+    assert explained.keys() == plain.keys() and len(plain) > 50
+    lam = float(trained.model["probability_two_random_records_match"])
+    prior = float(np.log2(lam / (1.0 - lam)))
+    names = {c["output_column_name"] for c in trained.model["comparisons"]}
+    for key, pair in explained.items():
+        assert pair.match_probability == pytest.approx(plain[key], abs=1e-9)
+        assert set(pair.weights) == names and "?" not in pair.levels.values()
+        # the comparisons' weights (term frequencies included) add up to the pair's weight
+        assert prior + sum(pair.weights.values()) == pytest.approx(pair.match_weight, abs=1e-6)
+    assert trained.review_pairs[0].weights == {}

@@ -14,7 +14,7 @@ the input is large:
    names and dates are shared by hundreds of people each and those rules alone produce tens of
    millions of pairs, nearly all of them different people. Every scale rule asks for one
    more agreement (the birth year, the sex, the place, a rare-enough key) so that block sizes
-   stay bounded; see :func:`rule_pair_counts` and ``bench/README.md`` for the counts.
+   stay bounded; see ``bench/README.md`` for the counts.
 4. Clustering (:func:`cluster_arrays`) gives exactly what :func:`kirok.linkage.decisions.cluster`
    gives on all the scored pairs, but builds Python objects only for the pairs that can
    matter: edges at or above the review floor, and the veto pairs (scored below it) whose two
@@ -26,7 +26,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -192,6 +192,40 @@ def _estimate_lambda_strictly(linker: Any, prepared: pd.DataFrame) -> None:
         log.warning("kept the pipeline's probability that two records match: %s", error)
 
 
+Explain = Callable[[np.ndarray, np.ndarray, np.ndarray], list[ScoredPair]]
+
+
+def _explainer(api: Any, prepared: pd.DataFrame, model: Settings, ids: Sequence[str]) -> Explain:
+    """Scores the given pairs again with every comparison's weight, as the pipeline's pairs
+    carry them: a second prediction blocked on the pairs themselves (each record lists the
+    numbers of its pairs), over the whole table so that term frequencies are the same."""
+    from splink import Linker
+
+    from kirok.linkage.pipeline import _scored_pairs
+
+    def explain(left: np.ndarray, right: np.ndarray, probability: np.ndarray) -> list[ScoredPair]:
+        if not len(left):
+            return []
+        numbers = np.arange(len(left), dtype=np.int64)
+        members = pd.Series(np.concatenate([numbers, numbers]))
+        lists = members.groupby(np.concatenate([left, right])).agg(list)
+        table = prepared.copy()
+        table["pair_no"] = [[] for _ in range(len(table))]
+        table.loc[lists.index.to_numpy(), "pair_no"] = lists.to_numpy()
+        settings = for_dialect(model, "duckdb")
+        settings["blocking_rules_to_generate_predictions"] = [
+            {"blocking_rule": 'l."pair_no" = r."pair_no"', "arrays_to_explode": ["pair_no"]}
+        ]
+        settings["retain_matching_columns"] = True
+        settings["retain_intermediate_calculation_columns"] = True
+        linker = Linker(api.register(table), settings, log_level=logging.WARNING)
+        frame = linker.inference.predict(warning_mode="never").as_pandas_dataframe()  # type: ignore[no-untyped-call]
+        scored = _scored_pairs(frame, model)
+        return [replace(p, id_l=ids[int(p.id_l)], id_r=ids[int(p.id_r)]) for p in scored]
+
+    return explain
+
+
 def _components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """Connected-component label of each of ``n`` nodes joined by the edges."""
     from scipy.sparse import coo_matrix
@@ -211,6 +245,7 @@ def cluster_arrays(
     *,
     threshold: float = DEFAULT_THRESHOLD,
     review_floor: float = DEFAULT_REVIEW_FLOOR,
+    explain: Explain | None = None,
 ) -> tuple[Clustering, list[ScoredPair]]:
     """:func:`kirok.linkage.decisions.cluster` with ``veto_below=review_floor`` over pairs given
     as arrays of record numbers (indexes into ``ids``) and probabilities.
@@ -220,6 +255,8 @@ def cluster_arrays(
     are in one connected component of the edges at or above the threshold and the people's
     ``same`` decisions. Only those veto pairs and the pairs at or above the review floor are
     handed to ``cluster``. Also returns the pairs at or above the review floor.
+    ``explain`` turns those pairs (record numbers and probabilities) into scored pairs with the
+    weight of each comparison; without it they carry only their probability.
     """
     n = len(ids)
     index = {rid: i for i, rid in enumerate(ids)}
@@ -238,17 +275,41 @@ def cluster_arrays(
         extra = [k for k, (a, b) in enumerate(zip(left.tolist(), right.tolist(), strict=True))
                  if (a, b) in keyed]  # fmt: skip
         keep[extra] = True
-    pairs = [
-        ScoredPair(ids[a], ids[b], p, 0.0)
-        for a, b, p in zip(
-            left[keep].tolist(), right[keep].tolist(), probability[keep].tolist(), strict=True
-        )
-    ]
+    if explain is not None:
+        pairs = explain(left[keep], right[keep], probability[keep])
+    else:
+        pairs = [
+            ScoredPair(ids[a], ids[b], p, 0.0)
+            for a, b, p in zip(
+                left[keep].tolist(), right[keep].tolist(), probability[keep].tolist(), strict=True
+            )
+        ]
     clustering = cluster(
         ids, pairs, decisions, threshold=threshold, review_floor=review_floor,
         veto_below=review_floor,
     )  # fmt: skip
     return clustering, [p for p in pairs if p.match_probability >= review_floor]
+
+
+def _trained(linker: Any, prepared: pd.DataFrame, training: str, strict_lambda: bool) -> Settings:
+    """The model trained on the prepared records, with rare-level probabilities floored."""
+    from kirok.linkage.pipeline import _coverage, _deterministic_rule, _sampled_pairs, _train
+
+    n = len(prepared)
+    if training == "scale":
+        _train_at_scale(linker, n)
+    else:
+        full_dates = int(prepared["birth_full"].notna().sum())
+        rule = _deterministic_rule(has_full_dates=full_dates >= 0.3 * n)
+        _train(linker, n, rule, _coverage([prepared], rule))
+    if strict_lambda:
+        _estimate_lambda_strictly(linker, prepared)
+    trained = linker.misc.save_model_to_json()
+    for comparison in trained["comparisons"]:  # the flag was for training only: floor as usual
+        if comparison["output_column_name"] in FIXED_M_AT_SCALE:
+            for level in comparison["comparison_levels"]:
+                level.pop("fix_m_probability", None)
+    return neutral(floor_probabilities(trained, _sampled_pairs(n)))
 
 
 def link_at_scale(
@@ -261,6 +322,8 @@ def link_at_scale(
     training: str = "scale",
     strict_lambda: bool = True,
     memory_limit: str | None = None,
+    model: Settings | None = None,
+    explain: bool = False,
     progress: Progress = _noop,
 ) -> ScaleResult:
     """Deduplicate a large set of records (see the module docstring) on DuckDB.
@@ -270,15 +333,13 @@ def link_at_scale(
     ``training="scale"`` trains with :data:`SCALE_EM_SESSIONS`; ``"pipeline"`` as
     :func:`kirok.linkage.pipeline.link_records` does.
     ``memory_limit`` (DuckDB's, e.g. ``"6GB"``) makes DuckDB spill to disk beyond it.
+    ``model`` (a saved model, e.g. ``ScaleResult.model``) scores the pairs as it is, without
+    training; its comparisons and parameters are kept and ``blocking`` replaces its blocking.
+    ``explain`` gives the pairs at or above the review floor the weight and level of each
+    comparison, as :func:`kirok.linkage.pipeline.link_records` does (a second, small
+    prediction); without it they carry only their probability.
     """
     from splink import DuckDBAPI, Linker
-
-    from kirok.linkage.pipeline import (
-        _coverage,
-        _deterministic_rule,
-        _sampled_pairs,
-        _train,
-    )
 
     timings: dict[str, float] = {}
     cpu: dict[str, float] = {}
@@ -303,23 +364,15 @@ def link_at_scale(
         connection.execute("SET memory_limit = ?", [memory_limit])
     api = DuckDBAPI(connection)
     table = api.register(prepared)
-    settings = scale_settings(n, blocking)
-    linker = Linker(table, for_dialect(settings, "duckdb"), log_level=logging.WARNING)
-    full_dates = int(prepared["birth_full"].notna().sum())
-    if training == "scale":
-        _train_at_scale(linker, n)
+    if model is None:
+        settings = for_dialect(scale_settings(n, blocking), "duckdb")
+        training_linker = Linker(table, settings, log_level=logging.WARNING)
+        model = _trained(training_linker, prepared, training, strict_lambda)
     else:
-        rule = _deterministic_rule(has_full_dates=full_dates >= 0.3 * n)
-        _train(linker, n, rule, _coverage([prepared], rule))
-    if strict_lambda:
-        _estimate_lambda_strictly(linker, prepared)
-    trained = linker.misc.save_model_to_json()
-    for comparison in trained["comparisons"]:  # the flag was for training only: floor as usual
-        if comparison["output_column_name"] in FIXED_M_AT_SCALE:
-            for level in comparison["comparison_levels"]:
-                level.pop("fix_m_probability", None)
-    floored = floor_probabilities(trained, _sampled_pairs(n))
-    model = neutral(floored)
+        model = neutral(model)
+        model["blocking_rules_to_generate_predictions"] = [dict(b) for b in blocking]
+        model["retain_intermediate_calculation_columns"] = False
+        model["retain_matching_columns"] = False
     linker = Linker(table, for_dialect(model, "duckdb"), log_level=logging.WARNING)
     lap("train")
 
@@ -336,7 +389,14 @@ def link_at_scale(
 
     progress("clustering")
     clustering, review_pairs = cluster_arrays(
-        ids, left, right, probability, decisions, threshold=threshold, review_floor=review_floor
+        ids,
+        left,
+        right,
+        probability,
+        decisions,
+        threshold=threshold,
+        review_floor=review_floor,
+        explain=_explainer(api, prepared, model, ids) if explain else None,
     )
     lap("cluster")
     return ScaleResult(
