@@ -12,6 +12,7 @@ bearing on a person or information record and withholds its sensitive fields whe
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -357,33 +358,38 @@ def search(
     store: RecordStore, user: WebUser, text: str, *, limit: int = 50
 ) -> list[dict[str, Any]]:
     """Records matching `text` (Korean or English, case and accent folded) that `user` may read."""
-    kinds = [
-        k
-        for k in _known_kinds()
-        if policy.can(user, policy.Action.READ, k, policy.Confidentiality.PUBLIC)
-    ]
+    kinds = _searchable_kinds(user)
     if not kinds or not text.strip():
         return []
     today = _today()
     out: list[dict[str, Any]] = []
     with store.read() as uow:
-        # The store opens (unseals) every candidate it returns, so ask for a little more than
-        # a page first, and for up to four pages in all only when the caller's role or consent
-        # filtered too many of those out; the second call continues after the first.
-        first = limit + limit // 4 + 1
-        after: str | None = None
-        for quota in (first, limit * 4 - first):
-            found = uow.search(text, kinds=kinds, limit=quota, after=after)
-            for record in found:
-                document = _searched(store, uow, user, text, record, today)
-                if document is not None:
-                    out.append(document)
-                    if len(out) >= limit:
-                        return out
-            if len(found) < quota:
-                break  # the store had no more candidates
-            after = found[-1].id
+        # The store opens (unseals) every candidate it yields, so stop at a page of results,
+        # or after four pages of matches when the caller's role or consent hides most of them.
+        found = uow.iter_search(text, kinds=kinds, expect=limit + limit // 4)
+        for record in itertools.islice(found, limit * 4):
+            document = _searched(store, uow, user, text, record, today)
+            if document is not None:
+                out.append(document)
+                if len(out) >= limit:
+                    break
     return out
+
+
+def _searchable_kinds(user: WebUser) -> list[str]:
+    """The kinds `user` may read and sees some searchable field of in the clear. Consent only
+    ever hides more than the role does, so no record of another kind can match what they see:
+    the store need not open (unseal) them at all."""
+
+    def plain(kind: str, name: str) -> bool:
+        return policy.field_visibility(kind, name, user) is policy.Visibility.PLAIN
+
+    return [
+        kind
+        for kind in _known_kinds()
+        if policy.can(user, policy.Action.READ, kind, policy.Confidentiality.PUBLIC)
+        and any(plain(kind, n) for n in _TEXT_SOURCES.get(kind, record_type(kind).text_fields))
+    ]
 
 
 def _searched(

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import builtins
 import functools
+import itertools
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -409,24 +410,36 @@ class UnitOfWork:
         """Records whose searchable text contains every word of ``text`` (case/accent folded),
         in index order (the order records were last written); ``after`` continues a search past
         the last record an earlier call in the same unit of work returned."""
+        found = self.iter_search(text, kinds, expect=limit, after=after)
+        return builtins.list(itertools.islice(found, limit))
+
+    def iter_search(
+        self,
+        text: str,
+        kinds: Sequence[str] | None = None,
+        *,
+        expect: int = 50,
+        after: str | None = None,
+    ) -> Iterator[Record]:
+        """`search` as a stream, for callers that filter further and stop when they have enough;
+        `expect` is how many they will likely take (the first batch of candidates read)."""
         wanted = grams.grams(text)
         if not wanted:
-            return []
+            return
         tokens = sorted({self._tokens.token(g) for g in wanted})
         after_doc = 0
         if after is not None:
             resumed = self.connection.execute(search.doc_of(after)).first()
             after_doc = int(resumed[0]) if resumed is not None else 0
-        # Candidates a batch at a time, in index order, until `limit` are confirmed: a common
-        # word has tens of thousands of candidates, and only the first few are ever opened.
-        found: builtins.list[Record] = []
-        batch_size = min(_SEARCH_BATCH, limit + limit // 4 + 8)
+        # Candidates a batch at a time, in index order: a common word has tens of thousands of
+        # candidates, and only the first few are ever opened.
+        batch_size = min(_SEARCH_BATCH, expect + expect // 4 + 8)
         while True:
             batch = self.connection.execute(
                 search.candidates(self._dialect, tokens, after_doc=after_doc, limit=batch_size)
             ).all()
             if not batch:
-                return found
+                return
             after_doc = batch[-1].doc
             statement = sa.select(records).where(
                 records.c.id.in_([row.record_id for row in batch]), records.c.deleted_at.is_(None)
@@ -441,12 +454,10 @@ class UnitOfWork:
                 record = self._record(row)
                 # The gram index narrows; the decrypted text decides.
                 if grams.matches(text, record.searchable_text()):
-                    found.append(record)
-                    if len(found) >= limit:
-                        return found
+                    yield record
             if len(batch) < batch_size:
-                return found
-            batch_size = _SEARCH_BATCH
+                return
+            batch_size = min(_SEARCH_BATCH, batch_size * 2)
 
     def find_person_by_name(self, name: str) -> builtins.list[str]:
         """Ids of persons with a name form or alias exactly ``name`` (case, accents and spaces
