@@ -168,3 +168,25 @@ def test_a_given_model_scores_as_trained_and_explains_each_pair() -> None:
         # the comparisons' weights (term frequencies included) add up to the pair's weight
         assert prior + sum(pair.weights.values()) == pytest.approx(pair.match_weight, abs=1e-6)
     assert trained.review_pairs[0].weights == {}
+
+
+@pytest.mark.slow
+def test_link_records_switches_to_the_scale_settings_by_size() -> None:
+    from kirok.linkage.pipeline import link_records
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        import bench_linkage_scale as bench
+    finally:
+        sys.path.pop(0)
+    frame = bench.generate(2500, seed=3).frame
+    result = link_records(frame, scale_input=2000)
+    assert result.trained and result.n_records == 2500
+    # the same model run at scale blocks, scores and clusters the same pairs
+    again = link_at_scale(frame, model=result.model, explain=True)
+    assert result.clusters == again.clusters
+    assert {p.key for p in result.pairs} == {p.key for p in again.review_pairs}
+    assert result.pairs and all(p.weights and p.levels for p in result.pairs)
+    # below the size, the pipeline's own blocking scores pairs the scale union leaves out
+    small = link_records(frame, scale_input=5000)
+    assert {p.key for p in small.pairs} - {p.key for p in result.pairs}
