@@ -60,3 +60,17 @@ def test_a_name_given_whole_is_not_a_disagreeing_family_name() -> None:
 def test_birth_years_two_apart_have_their_own_level(left: str, right: str, expected: str) -> None:
     assert _level("birth", {"birth_date": left, "full_name": "김정일"},
                   {"birth_date": right, "full_name": "김정일"}) == expected  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "expected"),
+    [
+        ("1986-05-05", "19860550", "full dates one typo apart"),  # two digits swapped
+        ("1914-09-13", "1910-49-13", "full dates one typo apart"),  # ... across the parts
+        ("1986-05-07", "1986-07-05", "day and month swapped"),
+        ("1986-05-07", "1986-08-09", "same year"),
+    ],
+)
+def test_slips_in_a_full_birth_date(left: str, right: str, expected: str) -> None:
+    assert _level("birth", {"birth_date": left, "full_name": "Tara Green"},
+                  {"birth_date": right, "full_name": "Tara Green"}) == expected  # fmt: skip

@@ -126,6 +126,18 @@ _ONE_EDIT = (
     'AND least(length("given_k_l"), length("given_k_r")) >= 4 '
     'AND ("given_hangul_l" IS NULL OR "given_hangul_r" IS NULL)'
 )
+# A slip in a full date: a digit changed, dropped or two digits swapped, across the parts too
+# (1914-09-13 written 19104913), so the digits are compared without the hyphens.
+_DATE_SLIP = (
+    """damerau_levenshtein(replace("birth_full_l", '-', ''), """
+    """replace("birth_full_r", '-', '')) <= 1"""
+)
+# The day written as the month and the month as the day (1986-05-07 / 1986-07-05).
+_DAY_MONTH_SWAPPED = (
+    'substr("birth_full_l", 1, 4) = substr("birth_full_r", 1, 4) '
+    'AND substr("birth_full_l", 6, 2) = substr("birth_full_r", 9, 2) '
+    'AND substr("birth_full_l", 9, 2) = substr("birth_full_r", 6, 2)'
+)
 # One record has only the initial of the given name ("Kim C.") and it agrees.
 _INITIAL = (
     '(length("given_k_l") = 1 OR length("given_k_r") = 1) '
@@ -201,12 +213,8 @@ def _comparisons(tf: bool, extra_columns: Sequence[str]) -> list[dict[str, Any]]
             "comparison_levels": [
                 _null("birth_year"),
                 _level(_eq("birth_full"), "same date", 0.55, 0.0003),
-                _level(
-                    'levenshtein("birth_full_l", "birth_full_r") <= 1',
-                    "full dates one typo apart",
-                    0.05,
-                    0.0005,
-                ),
+                _level(_DATE_SLIP, "full dates one typo apart", 0.05, 0.0005),
+                _level(_DAY_MONTH_SWAPPED, "day and month swapped", 0.01, 0.0001),
                 _level(_eq("birth_year"), "same year", 0.25, 0.03),
                 _level('abs("birth_year_l" - "birth_year_r") <= 1', "±1 year", 0.10, 0.05),
                 _level('abs("birth_year_l" - "birth_year_r") <= 2', "±2 years", 0.03, 0.05),
@@ -334,6 +342,16 @@ BLOCKING_RULES: tuple[dict[str, Any], ...] = (
     {"blocking_rule": 'l."surname_cls" IS NULL AND l."given_k" = r."given_k"'},
     {"blocking_rule": 'r."surname_cls" IS NULL AND l."given_k" = r."given_k"'},
     {"blocking_rule": 'l."name_keys" = r."name_keys"', "arrays_to_explode": ["name_keys"]},
+    # a slip in one name part, the birth date missing or wrong: the other part as written and
+    # the first letters of this one agree
+    {
+        "blocking_rule": 'l."sur_raw" = r."sur_raw" '
+        'AND substr(l."given_raw", 1, 3) = substr(r."given_raw", 1, 3)'
+    },
+    {
+        "blocking_rule": 'l."given_raw" = r."given_raw" '
+        'AND substr(l."sur_raw", 1, 2) = substr(r."sur_raw", 1, 2)'
+    },
     {
         "blocking_rule": 'l."given_k" = r."given_k" '
         'AND substr(l."sur_key", 1, 2) = substr(r."sur_key", 1, 2)'
