@@ -97,3 +97,27 @@ def test_review_queue_skips_records_deleted_since_the_run(store: RecordStore) ->
         uow.delete(gone)
     remaining = linkage.review_queue(store, limit=100)
     assert all(gone not in (i.pair.record_a, i.pair.record_b) for i in remaining)
+
+
+def test_a_person_known_only_by_a_pseudonym_is_not_linked_on_it(store: RecordStore) -> None:
+    people = _load(store)
+    witnesses = [
+        Person(name_forms=[NameForm(text=f"Witness ngo_a-0000{i} (pseudonym)")], source="ngo-a")
+        for i in (1, 2, 3)
+    ] + [Person(name_forms=[NameForm(text="가명 (이름 비공개)")], source="ngo-b")]
+    with store.write("documenter") as uow:
+        for witness in witnesses:
+            uow.add(witness)
+    assert not any(linkage.has_name(w) for w in witnesses)
+    assert all(linkage.has_name(p) for p in people.values())
+    frame = linkage.persons_frame([*people.values(), *witnesses])
+    assert set(frame["record_id"]) == {p.id for p in people.values()}
+    run = linkage.run_linkage(store, "analyst")
+    # each keeps a cluster of its own, and only a person's "same" joins it to anyone
+    assert all(run.clusters[w.id] == w.id for w in witnesses)
+    assert len({run.clusters[p.id] for p in people.values()}) == 4
+    kim = people["a1"].id
+    linkage.decide(store, "reviewer", witnesses[0].id, kim, "same", "the witness is the victim")
+    again = linkage.run_linkage(store, "analyst")
+    assert again.clusters[witnesses[0].id] == again.clusters[kim]
+    assert again.clusters[witnesses[1].id] == witnesses[1].id

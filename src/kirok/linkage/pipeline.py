@@ -321,6 +321,7 @@ def link_records(
     spark: Any | None = None,
     small_input: int = SMALL_INPUT,
     scale_input: int = SCALE_INPUT,
+    unscored: Sequence[str] = (),
     progress: Progress = _noop,
 ) -> LinkageResult:
     """Deduplicate records: clusters for every record, scored pairs, review queue.
@@ -328,6 +329,9 @@ def link_records(
     ``decisions`` maps (record_id, record_id) to ``same``, ``different`` or ``unsure`` and is
     honoured exactly as :func:`kirok.linkage.decisions.cluster` describes. A model to train on
     DuckDB from ``scale_input`` records on is trained and run with the settings for scale.
+    ``unscored`` are ids of records the model must not compare (a witness known only by a
+    pseudonym): each gets a cluster of its own, joined to another only by a person's "same"
+    (below the scale threshold; at scale it stays alone).
     """
     if engine == "duckdb" and model is None and train is not False and not extra_columns:
         if len(records) >= scale_input:
@@ -337,6 +341,8 @@ def link_records(
                 records, decisions, threshold=threshold, review_floor=review_floor,
                 explain=True, progress=progress,
             )  # fmt: skip
+            for rid in unscored:
+                big.clustering.clusters.setdefault(rid, rid)
             return LinkageResult(
                 big.clustering, big.review_pairs, big.model, True, big.n_records, big.timings
             )
@@ -353,7 +359,7 @@ def link_records(
     )
     t = time.perf_counter()
     progress("clustering")
-    ids = [str(v).strip() for v in records["record_id"].tolist()]
+    ids = [str(v).strip() for v in records["record_id"].tolist()] + list(unscored)
     clustering = cluster(
         ids,
         scored,

@@ -9,6 +9,7 @@ records, so they are versioned and audited like everything else.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -55,11 +56,27 @@ def _sex(term_id: str | None) -> str:
         return term_id
 
 
+# A name with digits in it is a code ("Witness ngo_a-00001", "W-0012"); these words mark a
+# name put in the record instead of the real one.
+_NOT_A_NAME = re.compile(r"\d|pseudonym|anonymous|withheld|가명|익명", re.IGNORECASE)
+
+
+def has_name(person: Person) -> bool:
+    """Whether any of the person's names is a real name, not a pseudonym or a code.
+
+    A person known only by a pseudonym (a witness whose name is withheld to protect the family)
+    must not be linked on it: pseudonyms say nothing about who two records are, and taken for
+    names they join people who share nothing.
+    """
+    texts = [form.text for form in person.name_forms] + list(person.aliases)
+    return any(text.strip() and not _NOT_A_NAME.search(text) for text in texts)
+
+
 def persons_frame(persons: Iterable[Person]) -> pd.DataFrame:
-    """Individuals in the ``kirok link dedupe`` file contract (DESIGN.md)."""
+    """Individuals with a real name in the ``kirok link dedupe`` file contract (DESIGN.md)."""
     rows = []
     for person in persons:
-        if person.counting_unit is not None or not person.name_forms:
+        if person.counting_unit is not None or not has_name(person):
             continue
         first = person.name_forms[0]
         others = [form.text for form in person.name_forms[1:]] + list(person.aliases)
@@ -100,7 +117,10 @@ def run_linkage(
     """Link every stored individual and store the clusters and the review queue."""
     progress("reading persons")
     with store.read() as uow:
-        frame = persons_frame(p for p in uow.iter_kind("person") if isinstance(p, Person))
+        persons = [p for p in uow.iter_kind("person") if isinstance(p, Person)]
+    frame = persons_frame(persons)
+    # individuals known only by a pseudonym keep a cluster of their own (or a person's "same")
+    unnamed = [p.id for p in persons if p.counting_unit is None and not has_name(p)]
     decisions = stored_decisions(store)
     result = link_records(
         frame,
@@ -108,6 +128,7 @@ def run_linkage(
         engine=engine,
         threshold=threshold,
         review_floor=review_floor,
+        unscored=unnamed,
         progress=progress,
     )
     run = LinkageRun(
