@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
 from kirok.cli import app
 from kirok.demo.synthetic import generate
 from kirok.domain.records import EstimationRun
+from kirok.estimation import plots
+from kirok.estimation.result import EstimationResult
 from kirok.services import estimates, linkage
 from kirok.services.context import Settings, open_store
 from kirok.services.demo import run_demo
@@ -83,3 +86,59 @@ def test_cli_estimate_db_prints_and_stores(
     with demo_store.read() as uow:
         stored = uow.get(line["id"], "estimation_run")
     assert isinstance(stored, EstimationRun) and stored.estimate == line["estimate"]
+
+
+def test_lcmcr_run_is_stored_with_its_plots(demo_store: RecordStore) -> None:
+    """The stored run carries what its posterior and trace plots are drawn from, and they redraw
+    from the stored record alone, the same data point for point."""
+    options = {"classes": 3, "burn_in": 500, "first_block": 2000, "max_sweeps": 4000}
+    (run,) = estimates.estimate_db(
+        demo_store,
+        "analyst",
+        method="lcmcr",
+        chains=2,
+        seed=3,
+        lcmcr_options={**options, "target_ess": 100, "processes": 1},
+    )
+    with demo_store.read() as uow:
+        stored = uow.get(run.id, "estimation_run")
+    assert isinstance(stored, EstimationRun)
+    result = json.loads(json.dumps(stored.result))  # what a database row gives back
+    posterior, traces = result["plots"]["posterior"], result["plots"]["traces"]
+    edges, density = np.array(posterior["edges"]), np.array(posterior["density"])
+    assert len(edges) == len(density) + 1 and np.all(np.diff(edges) > 0)
+    assert np.sum(density * np.diff(edges)) == pytest.approx(1.0)
+    # the histogram is of the draws the reported numbers come from
+    below = np.cumsum(density * np.diff(edges))[np.searchsorted(edges, run.estimate) - 1]
+    assert 0.4 < below < 0.6
+    assert edges[0] >= run.n_observed and edges[0] <= run.ci_lower <= run.ci_upper <= edges[-1]
+    chains = np.array(traces["chains"])
+    sweeps = result["diagnostics"]["sweeps_per_chain"]
+    assert chains.shape == (2, sweeps // traces["sweeps_between_points"])
+    assert chains.min() >= run.n_observed and edges[0] <= chains.min() <= chains.max() <= edges[-1]
+
+    drawn = plots.stored_figure(result, "posterior")
+    (patch,) = drawn.axes[0].patches
+    values, patch_edges, _ = patch.get_data()
+    assert np.array_equal(values, density) and np.array_equal(patch_edges, edges)
+    drawn = plots.stored_figure(result, "traces")
+    lines = [line.get_ydata() for line in drawn.axes[0].get_lines()]
+    assert all(np.array_equal(a, b) for a, b in zip(lines, chains, strict=True))
+    assert plots.stored_figure(result, "sensitivity") is None
+
+
+def test_loglinear_run_stores_its_sensitivity_not_draws(demo_store: RecordStore) -> None:
+    (run,) = estimates.estimate_db(demo_store, "analyst")
+    assert run.result["plots"] == {}
+    assert plots.stored_figure(run.result, "posterior") is None
+    drawn = plots.stored_figure(run.result, "sensitivity")
+    rows = run.result["details"]["sensitivity"]
+    assert drawn is not None and len(drawn.axes[0].get_yticklabels()) == len(rows)
+    with pytest.raises(ValueError, match="no plot named"):
+        plots.stored_figure(run.result, "pie")
+
+
+def test_a_result_comes_back_from_its_dictionary(demo_store: RecordStore) -> None:
+    (run,) = estimates.estimate_db(demo_store, "analyst")
+    again = EstimationResult.from_dict(json.loads(json.dumps(run.result)))
+    assert again.to_dict() == {k: v for k, v in run.result.items() if k in again.to_dict()}

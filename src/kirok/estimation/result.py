@@ -85,5 +85,37 @@ class EstimationResult:
         cleaned: dict[str, Any] = _clean(data)
         return cleaned
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> EstimationResult:
+        """A result back from :meth:`to_dict` (e.g. a stored run's), without its draws."""
+
+        def number(key: str) -> float | None:
+            value = data.get(key)
+            return float(value) if isinstance(value, int | float) else None
+
+        seed = data.get("seed")
+        return cls(
+            method=str(data.get("method") or ""),
+            model=str(data.get("model") or ""),
+            n_observed=int(data.get("n_observed") or 0),
+            estimate=float(data.get("estimate") or 0.0),
+            ci_lower=number("ci_lower"),
+            ci_upper=number("ci_upper"),
+            ci_level=float(data.get("ci_level") or 0.95),
+            ci_method=str(data.get("ci_method") or ""),
+            lists=tuple(str(x) for x in data.get("lists") or ()),
+            data_sha256=str(data.get("data_sha256") or ""),
+            settings=dict(data.get("settings") or {}),
+            se=number("se"),
+            median=number("median"),
+            mean=number("mean"),
+            rhat=number("rhat"),
+            seed=int(seed) if isinstance(seed, int) else None,
+            seeds=tuple(int(s) for s in data.get("chain_seeds") or ()),
+            diagnostics=dict(data.get("diagnostics") or {}),
+            details=dict(data.get("details") or {}),
+            warnings=tuple(str(w) for w in data.get("warnings") or ()),
+        )
+
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, allow_nan=False)

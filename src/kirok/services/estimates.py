@@ -3,12 +3,15 @@
 The capture histories come from the latest linkage run: a cluster is one person, on every list
 (source NGO) that documented at least one of its records. Estimates are stored as
 ``EstimationRun`` records with the full result (seed, data hash, settings) so a number in a
-report can be traced and reproduced.
+report can be traced and reproduced, and with what its plots are drawn from (``result["plots"]``:
+the histogram of the posterior of N and thinned traces of every chain, for LCMCR), so the web page
+and reports show the plots of the stored number itself.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from kirok.domain.records import Act, EstimationRun, Person
 from kirok.domain.vocabulary import load_vocabularies
@@ -75,8 +78,15 @@ def estimate_db(
     chains: int = 4,
     seed: int | None = None,
     min_observed: int = 20,
+    lcmcr_options: Mapping[str, Any] | None = None,
 ) -> list[EstimationRun]:
-    """Estimate the total (and per stratum with ``by``) and store each result."""
+    """Estimate the total (and per stratum with ``by``) and store each result.
+
+    ``lcmcr_options``: further keyword arguments of ``estimate_lcmcr`` (classes, target_ess,
+    max_sweeps, processes, …).
+    """
+    from kirok.estimation.plots import plot_data  # matplotlib: only when estimating
+
     run_id, rows = capture_records(store, by, act_term)
     strata = sorted({st for _, _, st in rows}) if by else [None]
     stored: list[EstimationRun] = []
@@ -89,7 +99,7 @@ def estimate_db(
             continue
         result: EstimationResult
         if method == "lcmcr":
-            result = estimate_lcmcr(histories, chains=chains, seed=seed)
+            result = estimate_lcmcr(histories, chains=chains, seed=seed, **(lcmcr_options or {}))
         elif method == "loglinear":
             result = estimate_loglinear(histories, model=model)
         else:
@@ -104,7 +114,12 @@ def estimate_db(
                 ci_lower=result.ci_lower,
                 ci_upper=result.ci_upper,
                 linkage_run_id=run_id,
-                result={**result.to_dict(), "act_term": act_term, "by": by},
+                result={
+                    **result.to_dict(),
+                    "plots": plot_data(result),
+                    "act_term": act_term,
+                    "by": by,
+                },
             )
         )
     with store.write(actor) as uow:

@@ -305,28 +305,30 @@ def _parse_day(text: str) -> date | None:
         return None
 
 
-def _sensitivity_svg(run: EstimationRun) -> bytes:
-    """The estimator's own sensitivity plot, redrawn from the stored result."""
-    from kirok.estimation.plots import sensitivity_figure
-    from kirok.estimation.result import EstimationResult
+def _stored_plots(run: EstimationRun) -> list[str]:
+    """The posterior and trace plots an LCMCR run was stored with (older runs have none)."""
+    stored = run.result.get("plots")
+    return [name for name in ("posterior", "traces") if isinstance(stored, dict) and name in stored]
+
+
+def _plot_svg(run: EstimationRun, name: str) -> bytes | None:
+    """The estimator's own plot, redrawn from what the run stored; None if it has none."""
+    from kirok.estimation.plots import stored_figure
     from kirok.reports.charts import render as render_chart
 
-    stored = run.result
-    result = EstimationResult(
-        method=run.method,
-        model=run.model,
-        n_observed=run.n_observed,
-        estimate=run.estimate,
-        ci_lower=run.ci_lower,
-        ci_upper=run.ci_upper,
-        ci_level=float(stored.get("ci_level") or 0.95),
-        ci_method=str(stored.get("ci_method") or ""),
-        lists=tuple(str(x) for x in stored.get("lists") or ()),
-        data_sha256=str(stored.get("data_sha256") or ""),
-        settings=dict(stored.get("settings") or {}),
-        details=dict(stored.get("details") or {}),
+    figure = stored_figure(
+        {
+            **run.result,
+            "method": run.method,
+            "model": run.model,
+            "n_observed": run.n_observed,
+            "estimate": run.estimate,
+            "ci_lower": run.ci_lower,
+            "ci_upper": run.ci_upper,
+        },
+        name,
     )
-    return render_chart(sensitivity_figure(result), "svg")
+    return None if figure is None else render_chart(figure, "svg")
 
 
 def _intervals_svg(runs: Sequence[EstimationRun]) -> bytes:
@@ -406,6 +408,7 @@ def build_router() -> APIRouter:
                 "diagnostics": _diagnostics(run),
                 "sensitivity": _sensitivity(run),
                 "chain_medians": _chain_medians(run),
+                "plots": _stored_plots(run),
                 "warnings": [str(w) for w in run.result.get("warnings") or []],
             }
             for run in runs
@@ -416,13 +419,17 @@ def build_router() -> APIRouter:
     def estimates_chart(request: Request, user: PageUser) -> Response:
         return _svg(_intervals_svg(_estimation_runs(store_of(request), user)))
 
-    @protected.get("/estimates/{run_id}/sensitivity.svg", name="estimate_sensitivity_chart")
-    def estimate_sensitivity_chart(request: Request, user: PageUser, run_id: str) -> Response:
+    @protected.get("/estimates/{run_id}/{plot}.svg", name="estimate_plot")
+    def estimate_plot(request: Request, user: PageUser, run_id: str, plot: str) -> Response:
+        """A stored run's sensitivity (log-linear), posterior or traces (LCMCR) plot."""
+        if plot not in ("sensitivity", "posterior", "traces"):
+            raise NotFound(run_id, "estimation_run")
         store = store_of(request)
         record = records_api.get_record(store, user, "estimation_run", run_id)
-        if not isinstance(record, EstimationRun) or not _sensitivity(record):
+        svg = _plot_svg(record, plot) if isinstance(record, EstimationRun) else None
+        if svg is None:
             raise NotFound(run_id, "estimation_run")
-        return _svg(_sensitivity_svg(record))
+        return _svg(svg)
 
     @protected.get("/tracker", response_class=HTMLResponse, name="tracker_page")
     def tracker_page(
