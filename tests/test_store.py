@@ -456,3 +456,41 @@ def test_list_pages_in_creation_order_and_counts_live_records(store: RecordStore
         total = uow.count(ListQuery("event"))
     assert [r.id for page in pages for r in page] == expected
     assert total == len(expected) == 9
+
+
+def test_a_cached_count_holds_until_any_record_changes(store: RecordStore) -> None:
+    def count(query: ListQuery) -> int:
+        with store.read() as uow:
+            return uow.count(query)
+
+    with store.write("alice") as uow:
+        events = uow.add_many([Event(title=f"e{i}") for i in range(4)])
+    everything, secret = (
+        ListQuery("event"),
+        ListQuery("event", confidentiality=[Confidentiality.SECRET]),
+    )
+    assert count(everything) == 4 and count(secret) == 0
+    # a page and a limit do not change a count: the same cached entry answers
+    assert count(ListQuery("event", limit=1, offset=3)) == 4
+    # a stale entry would answer 4 here: the head of the audit log has moved
+    with store.write("alice") as uow:
+        uow.update(events[0].model_copy(update={"confidentiality": Confidentiality.SECRET}))
+    assert count(everything) == 4 and count(secret) == 1
+    with store.write("alice") as uow:
+        uow.delete(events[1].id)
+        # a writer counts what it has done so far, cache or not
+        assert uow.count(everything) == 3
+    assert count(everything) == 3
+    with store.write("alice") as uow:
+        uow.add(Event(title="e5"))
+    assert count(everything) == 4
+    # the cache does answer: a change made behind the store's back (no audit entry) is not seen
+    # by a cached count, only by a fresh one
+    with store.engine.begin() as connection:
+        connection.execute(
+            sa.text("UPDATE records SET deleted_at = created_at WHERE id = :id"),
+            {"id": events[2].id},
+        )
+    assert count(everything) == 4
+    with store.write("alice") as uow:
+        assert uow.count(everything) == 3

@@ -18,6 +18,8 @@ import builtins
 import functools
 import itertools
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -83,6 +85,32 @@ class ListQuery:
     offset: int = 0
 
 
+class _CountCache:
+    """Counts of list queries as of a state of the database, named by the head of the audit log.
+
+    Every change to a record appends to the audit log in the same transaction, so a count taken
+    when the log's last entry was ``seq`` holds for as long as that entry is the last: the key
+    makes a stale hit impossible, and a page through a long list counts it once, not per page."""
+
+    def __init__(self, size: int = 512) -> None:
+        self._size = size
+        self._counts: OrderedDict[tuple[Any, ...], int] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...]) -> int | None:
+        with self._lock:
+            found = self._counts.get(key)
+            if found is not None:
+                self._counts.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[Any, ...], count: int) -> None:
+        with self._lock:
+            self._counts[key] = count
+            if len(self._counts) > self._size:
+                self._counts.popitem(last=False)
+
+
 class RecordStore:
     """Entry point of the storage port. Build one per engine and keyring; it holds no connection."""
 
@@ -95,6 +123,7 @@ class RecordStore:
         self.engine = engine
         self.sealer = sealer
         self.sensitive_fields = sensitive_fields
+        self.counts = _CountCache()
 
     def close(self) -> None:
         """Close every pooled connection."""
@@ -380,8 +409,20 @@ class UnitOfWork:
         return [self._record(row) for row in rows]
 
     def count(self, query: ListQuery) -> int:
+        # Only a reading unit of work may use the cache: a writer's own changes are not in the
+        # audit log until it flushes.
+        key: tuple[Any, ...] | None = None
+        if self.actor is None:
+            head = self.connection.execute(sa.select(sa.func.max(audit_log.c.seq))).scalar()
+            key = (head, *_count_key(query))
+            cached = self._store.counts.get(key)
+            if cached is not None:
+                return cached
         inner = self._filtered(query).with_only_columns(records.c.id).subquery()
-        return int(self.connection.execute(sa.select(sa.func.count()).select_from(inner)).one()[0])
+        n = int(self.connection.execute(sa.select(sa.func.count()).select_from(inner)).one()[0])
+        if key is not None:
+            self._store.counts.put(key, n)
+        return n
 
     def iter_kind(self, kind: str, batch: int = 2000) -> Iterator[Record]:
         """Every live record of a kind, in batches (for linkage, exports and reports)."""
@@ -750,6 +791,23 @@ class UnitOfWork:
                 kept,
             )
         )
+
+
+def _count_key(query: ListQuery) -> tuple[Any, ...]:
+    """What a count depends on: every filter of `query`, not its page."""
+
+    def frozen(values: Sequence[Any] | None) -> tuple[Any, ...] | None:
+        return None if values is None else tuple(values)
+
+    return (
+        query.kind,
+        frozen(query.terms),
+        query.date_from,
+        query.date_to,
+        frozen(query.place_ids),
+        frozen(query.confidentiality),
+        query.refers_to,
+    )
 
 
 def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
