@@ -211,38 +211,49 @@ def _collapsed_chain(
     cap: int,
     in_class: np.ndarray,
     on_list: np.ndarray,
-    log_pi: np.ndarray,
+    alpha: float,
     rng: np.random.Generator,
 ) -> np.ndarray:
-    unobserved = np.zeros(in_class.size, dtype=np.int64)
-    visits = np.zeros((cap + 1, cap + 1), dtype=np.int64)
+    k = in_class.size
+    unobserved = np.zeros(k, dtype=np.int64)
+    after = np.zeros(k, dtype=np.int64)  # people in the classes after each class
+    for c in range(k - 1):
+        after[c] = in_class[c + 1 :].sum()
+    visits = np.zeros((cap + 1, cap + 1, cap + 1), dtype=np.int64)
     big_u = 0
     for _ in range(steps):
-        for c in range(in_class.size):
-            big_u = _collapsed_move(c, n, big_u, cap, in_class, on_list, log_pi, unobserved, rng)
-        visits[unobserved[0], unobserved[1]] += 1
+        for c in range(k):
+            big_u = _collapsed_move(
+                c, n, big_u, cap, in_class, on_list, unobserved, alpha, after, rng
+            )
+        visits[unobserved[0], unobserved[1], unobserved[2]] += 1
     return visits
 
 
 def test_collapsed_move_leaves_its_target_invariant() -> None:
-    """The move alone, iterated, settles on p(u) with λ integrated out (exact on a small cap)."""
-    n, cap = 12, 40
-    in_class = np.array([8, 4], dtype=np.int64)
-    on_list = np.array([[5, 1], [3, 2]], dtype=np.int64)
-    log_pi = np.log(np.array([0.7, 0.3]))
+    """The move alone, iterated, settles on p(u) with λ and the stick integrated out.
+
+    Three classes, so the first has its own stick piece and others after it, the middle one
+    both, the last only pieces before it; exact on a small cap.
+    """
+    n, cap, alpha = 14, 30, 0.7
+    in_class = np.array([8, 4, 2], dtype=np.int64)
+    on_list = np.array([[5, 1, 2], [3, 2, 0]], dtype=np.int64)
     u = np.arange(cap + 1)
-    u0, u1 = np.meshgrid(u, u, indexing="ij")
-    log_p = gammaln(n + u0 + u1) - gammaln(u0 + 1) - gammaln(u1 + 1)
-    log_p += u0 * log_pi[0] + u1 * log_pi[1]
-    for c, uc in enumerate((u0, u1)):
+    grid = np.meshgrid(u, u, u, indexing="ij")
+    total = grid[0] + grid[1] + grid[2]
+    log_p = gammaln(n + total) - sum(gammaln(uc + 1) for uc in grid)
+    people = [in_class[c] + grid[c] for c in range(3)]
+    log_p += betaln(1 + people[0], alpha + people[1] + people[2])
+    log_p += betaln(1 + people[1], alpha + people[2])
+    for c, uc in enumerate(grid):
         for j in range(on_list.shape[0]):
             log_p += betaln(1 + on_list[j, c], 1 + in_class[c] - on_list[j, c] + uc)
-    log_p[u0 + u1 > cap] = -np.inf
+    log_p[total > cap] = -np.inf
     exact = np.exp(log_p - log_p.max())
     exact /= exact.sum()
-    visits = _collapsed_chain(
-        2_000_000, n, cap, in_class, on_list, log_pi, np.random.default_rng(4)
-    )
+    visits = _collapsed_chain(3_000_000, n, cap, in_class, on_list, alpha, np.random.default_rng(4))
     empirical = visits / visits.sum()
-    assert 0.5 * np.abs(empirical - exact).sum() < 0.015
-    assert abs((empirical * (u0 + u1)).sum() - (exact * (u0 + u1)).sum()) < 0.1
+    assert 0.5 * np.abs(empirical - exact).sum() < 0.03
+    for uc in (*grid, total):
+        assert abs((empirical * uc).sum() - (exact * uc).sum()) < 0.1
