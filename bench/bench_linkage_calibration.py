@@ -2,7 +2,7 @@
 
 For each data set the model is trained and every blocked pair scored once; the pairs are then
 clustered (``kirok.linkage.decisions.cluster``, strongest links first, a pair scored below the
-review floor vetoing chains, as ``kirok link`` does) at each threshold, and precision / recall /
+veto floor keeping chains apart, as ``kirok link`` does) at each threshold, and precision / recall /
 F1 are counted on the pairs *implied by the clusters* (every two records in one cluster),
 against the truth. This is what downstream
 counts and estimates see: a chain A–B–C links A and C too.
@@ -26,7 +26,7 @@ from itertools import combinations
 import pandas as pd
 
 from kirok.linkage.decisions import cluster, pair_key
-from kirok.linkage.defaults import DEFAULT_REVIEW_FLOOR
+from kirok.linkage.defaults import DEFAULT_VETO_BELOW
 
 THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99)
 FLOORS = (0.1, 0.2, 0.3, 0.5)
@@ -106,7 +106,7 @@ def calibrate(name: str, frames: list[pd.DataFrame], truth: set[tuple[str, str]]
           + "  ".join(f"{'[' + str(f) + ', t)':>18}" for f in FLOORS))  # fmt: skip
     for t in THRESHOLDS:
         result = cluster(ids, everything, threshold=t, review_floor=min(t, min(FLOORS)),
-                         veto_below=DEFAULT_REVIEW_FLOOR)  # fmt: skip
+                         veto_below=DEFAULT_VETO_BELOW)  # fmt: skip
         linked = cluster_pairs(result.clusters, link)
         p, r, f1 = prf(linked, truth)
         missed = truth - linked

@@ -24,7 +24,7 @@ import pandas as pd
 
 from kirok.linkage.bulk import prepare_bulk
 from kirok.linkage.decisions import Clustering, Decision, Pair, ScoredPair, cluster
-from kirok.linkage.defaults import DEFAULT_REVIEW_FLOOR, DEFAULT_THRESHOLD
+from kirok.linkage.defaults import DEFAULT_REVIEW_FLOOR, DEFAULT_THRESHOLD, DEFAULT_VETO_BELOW
 from kirok.linkage.engines import make_api, to_spark_frame
 from kirok.linkage.model import (
     Settings,
@@ -351,7 +351,7 @@ def link_records(
         engine=engine,
         model=model,
         train=train,
-        keep_above=0.0,  # the pairs below the review floor veto chains (see cluster)
+        keep_above=0.0,  # the pairs below the veto floor veto chains (see cluster)
         extra_columns=extra_columns,
         spark=spark,
         small_input=small_input,
@@ -360,13 +360,16 @@ def link_records(
     t = time.perf_counter()
     progress("clustering")
     ids = [str(v).strip() for v in records["record_id"].tolist()] + list(unscored)
+    # A trained model's probabilities are calibrated: a pair at 0.1-0.3 is still that likely one
+    # person, too likely to keep a chain apart. The priors' are not, and there the review floor
+    # is the veto (two 이호군 of one province were joined through a pair at 0.26 otherwise).
     clustering = cluster(
         ids,
         scored,
         decisions,
         threshold=threshold,
         review_floor=review_floor,
-        veto_below=review_floor,
+        veto_below=min(review_floor, DEFAULT_VETO_BELOW) if trained else review_floor,
     )
     pairs = [p for p in scored if p.match_probability >= review_floor]
     timings["cluster"] = time.perf_counter() - t
