@@ -26,8 +26,9 @@ from kirok.linkage.scale import (
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.parametrize("veto", [None, 0.1])
 @pytest.mark.parametrize("seed", range(8))
-def test_cluster_arrays_equals_cluster_on_every_pair(seed: int) -> None:
+def test_cluster_arrays_equals_cluster_on_every_pair(seed: int, veto: float | None) -> None:
     rng = np.random.default_rng(seed)
     n = 60
     ids = [f"r{i:03d}" for i in range(n)]
@@ -54,10 +55,10 @@ def test_cluster_arrays_equals_cluster_on_every_pair(seed: int) -> None:
         decisions,
         threshold=0.8,
         review_floor=0.3,
-        veto_below=0.3,
+        veto_below=0.3 if veto is None else veto,
     )
     got, review_pairs = cluster_arrays(
-        ids, left, right, probability, decisions, threshold=0.8, review_floor=0.3
+        ids, left, right, probability, decisions, threshold=0.8, review_floor=0.3, veto_below=veto
     )
     assert got == expected
     assert expected.merged_by_model > 0

@@ -245,10 +245,11 @@ def cluster_arrays(
     *,
     threshold: float = DEFAULT_THRESHOLD,
     review_floor: float = DEFAULT_REVIEW_FLOOR,
+    veto_below: float | None = None,
     explain: Explain | None = None,
 ) -> tuple[Clustering, list[ScoredPair]]:
-    """:func:`kirok.linkage.decisions.cluster` with ``veto_below=review_floor`` over pairs given
-    as arrays of record numbers (indexes into ``ids``) and probabilities.
+    """:func:`kirok.linkage.decisions.cluster` over pairs given as arrays of record numbers
+    (indexes into ``ids``) and probabilities; ``veto_below`` is the review floor unless given.
 
     The result is the same as that of ``cluster`` on every pair. A pair below the review floor
     can only change the clusters when its two records could end up in one cluster: when they
@@ -284,10 +285,10 @@ def cluster_arrays(
                 left[keep].tolist(), right[keep].tolist(), probability[keep].tolist(), strict=True
             )
         ]
+    veto = review_floor if veto_below is None else veto_below
     clustering = cluster(
-        ids, pairs, decisions, threshold=threshold, review_floor=review_floor,
-        veto_below=review_floor,
-    )  # fmt: skip
+        ids, pairs, decisions, threshold=threshold, review_floor=review_floor, veto_below=veto
+    )
     return clustering, [p for p in pairs if p.match_probability >= review_floor]
 
 
@@ -321,6 +322,7 @@ def link_at_scale(
     blocking: Sequence[Mapping[str, Any]] = SCALE_BLOCKING_RULES,
     training: str = "scale",
     strict_lambda: bool = True,
+    veto_below: float | None = None,
     memory_limit: str | None = None,
     model: Settings | None = None,
     explain: bool = False,
@@ -333,6 +335,7 @@ def link_at_scale(
     ``training="scale"`` trains with :data:`SCALE_EM_SESSIONS`; ``"pipeline"`` as
     :func:`kirok.linkage.pipeline.link_records` does.
     ``memory_limit`` (DuckDB's, e.g. ``"6GB"``) makes DuckDB spill to disk beyond it.
+    ``veto_below`` is passed to :func:`cluster_arrays`.
     ``model`` (a saved model, e.g. ``ScaleResult.model``) scores the pairs as it is, without
     training; its comparisons and parameters are kept and ``blocking`` replaces its blocking.
     ``explain`` gives the pairs at or above the review floor the weight and level of each
@@ -396,6 +399,7 @@ def link_at_scale(
         decisions,
         threshold=threshold,
         review_floor=review_floor,
+        veto_below=veto_below,
         explain=_explainer(api, prepared, model, ids) if explain else None,
     )
     lap("cluster")
