@@ -71,6 +71,9 @@ def serve(
     serve_workers(listener, workers, proxy_headers=secure)
 
 
+WORKER_HEALTHCHECK_SECONDS = 60
+
+
 def serve_workers(
     listener: socket.socket,
     workers: int,
@@ -94,6 +97,10 @@ def serve_workers(
         proxy_headers=proxy_headers,
         log_level=log_level,
         access_log=access_log,
+        # uvicorn kills and restarts a worker that does not answer its health check in time
+        # (5 s by default); on a busy machine a worker still importing and opening the store
+        # missed it again and again, and the server took minutes to come up.
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
     )
     try:
         Multiprocess(config, sockets=[listener]).run()
