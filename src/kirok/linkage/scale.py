@@ -17,8 +17,8 @@ the input is large:
    stay bounded; see ``bench/README.md`` for the counts.
 4. Clustering (:func:`cluster_arrays`) gives exactly what :func:`kirok.linkage.decisions.cluster`
    gives on all the scored pairs, but builds Python objects only for the pairs that can
-   matter: edges at or above the review floor, and the veto pairs (scored below it) whose two
-   records the threshold edges would put in one cluster.
+   matter: edges at or above the review floor, and the pairs below it whose two records the
+   threshold edges would put in one cluster (the veto pairs among them).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ import pandas as pd
 
 from kirok.linkage.bulk import prepare_bulk
 from kirok.linkage.decisions import Clustering, Decision, Pair, ScoredPair, cluster, pair_key
-from kirok.linkage.defaults import DEFAULT_REVIEW_FLOOR, DEFAULT_THRESHOLD
+from kirok.linkage.defaults import DEFAULT_REVIEW_FLOOR, DEFAULT_THRESHOLD, DEFAULT_VETO_BELOW
 from kirok.linkage.engines import duckdb_connection
 from kirok.linkage.model import Settings, build_settings, floor_probabilities, for_dialect, neutral
 
@@ -335,7 +335,9 @@ def link_at_scale(
     ``training="scale"`` trains with :data:`SCALE_EM_SESSIONS`; ``"pipeline"`` as
     :func:`kirok.linkage.pipeline.link_records` does.
     ``memory_limit`` (DuckDB's, e.g. ``"6GB"``) makes DuckDB spill to disk beyond it.
-    ``veto_below`` is passed to :func:`cluster_arrays`.
+    ``veto_below`` (a pair scored below it keeps its two records out of one cluster) is, as
+    for any trained model in :func:`kirok.linkage.pipeline.link_records`, the lower of the
+    review floor and :data:`kirok.linkage.defaults.DEFAULT_VETO_BELOW` unless given.
     ``model`` (a saved model, e.g. ``ScaleResult.model``) scores the pairs as it is, without
     training; its comparisons and parameters are kept and ``blocking`` replaces its blocking.
     ``explain`` gives the pairs at or above the review floor the weight and level of each
@@ -399,7 +401,7 @@ def link_at_scale(
         decisions,
         threshold=threshold,
         review_floor=review_floor,
-        veto_below=veto_below,
+        veto_below=min(review_floor, DEFAULT_VETO_BELOW) if veto_below is None else veto_below,
         explain=_explainer(api, prepared, model, ids) if explain else None,
     )
     lap("cluster")
