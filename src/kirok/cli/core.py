@@ -8,11 +8,12 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.progress import Progress
 from rich.table import Table
 
 from kirok import __version__
 from kirok.cli.common import DbOption, KeyFileOption, KeystoreOption, fail_on_errors, settings
-from kirok.services import catalogue
+from kirok.services import catalogue, search_index
 from kirok.services.context import initialise, open_store
 
 console = Console()
@@ -68,6 +69,22 @@ def search(
         table.add_row(hit.id, hit.kind, catalogue.summary(hit))
     console.print(table)
     console.print(f"{len(hits)} found")
+
+
+def reindex(
+    db: DbOption = None, keystore: KeystoreOption = None, key_file: KeyFileOption = None
+) -> None:
+    """Rebuild the search index, e.g. after an upgrade (searches work throughout; until it
+    completes they use the grams every record already has)."""
+    with fail_on_errors(), Progress(console=console) as bar:
+        task = bar.add_task("reindex", total=None)
+        with open_store(settings(db, keystore, key_file)) as store:
+            done = search_index.rebuild(
+                store,
+                cli_actor(),
+                progress=lambda n, total: bar.update(task, completed=n, total=total),
+            )
+    console.print(f"[green]search index rebuilt[/green]: {done} records")
 
 
 def show(
@@ -145,6 +162,7 @@ def register(app: typer.Typer) -> None:
     app.command("version")(version)
     app.command("init")(init)
     app.command("search")(search)
+    app.command("reindex")(reindex)
     app.command("show")(show)
     app.add_typer(vocab_app, name="vocab")
     app.add_typer(places_app, name="places")

@@ -146,6 +146,7 @@ def rotate(
                 sa.update(meta).where(meta.c.key == "key_check").values(value=key_check(keyring))
             )
             uow.connection.execute(sa.delete(meta).where(meta.c.key == _CURSOR))
+            uow.mark_index_complete()  # every record was re-indexed as the current code does
             uow.connection.execute(sa.delete(meta).where(meta.c.key == _PSEUDONYM_KEY))
             if keystore.pseudonym_key is not None:
                 uow.connection.execute(

@@ -41,6 +41,7 @@ from kirok.store.engine import WRITE_OPTION
 from kirok.store.schema import (
     audit_log,
     blind_index,
+    meta,
     record_refs,
     record_versions,
     records,
@@ -53,6 +54,8 @@ R = TypeVar("R", bound=Record)
 ANALYZE_AFTER = 1000
 _SQLITE_ANALYSIS_LIMIT = 1000
 _SEARCH_BATCH = 256  # search candidates read per query
+SEARCH_GRAMS_KEY = "search_grams"  # kirok_meta: the grams every search row holds (0009)
+TRIGRAM_INDEX = "2+3"
 _ANALYZED = ("records", "record_refs", "search_docs", "blind_index")
 
 # Fields the store keeps in columns of its own rather than in the JSON document.
@@ -124,6 +127,17 @@ class RecordStore:
         self.sealer = sealer
         self.sensitive_fields = sensitive_fields
         self.counts = _CountCache()
+        self._trigrams = False  # the index holds trigrams (once true, it stays true)
+
+    def index_has_trigrams(self, connection: Connection) -> bool:
+        """Whether every record's search row holds its trigrams (``kirok_meta.search_grams``,
+        migration 0009), so that a query may ask for them."""
+        if not self._trigrams:
+            value = connection.execute(
+                sa.select(meta.c.value).where(meta.c.key == SEARCH_GRAMS_KEY)
+            ).scalar()
+            self._trigrams = value == TRIGRAM_INDEX
+        return self._trigrams
 
     def close(self) -> None:
         """Close every pooled connection."""
@@ -328,6 +342,21 @@ class UnitOfWork:
         if row.deleted_at is None:
             self._write_indexes(self.get(record_id))
 
+    def reindex(self, record_ids: Sequence[str]) -> None:
+        """Rebuild the search rows and name indexes of these records as the current code
+        writes them (deleted records have none)."""
+        for record_id in record_ids:
+            self._remove_indexes(record_id)
+        live = self.existing_ids(record_ids)
+        for record_id in record_ids:
+            if record_id in live:
+                self._write_indexes(self.get(record_id))
+
+    def mark_index_complete(self) -> None:
+        """Every record's search row now holds trigrams: queries may ask for them."""
+        self.connection.execute(sa.delete(meta).where(meta.c.key == SEARCH_GRAMS_KEY))
+        self.connection.execute(sa.insert(meta).values(key=SEARCH_GRAMS_KEY, value=TRIGRAM_INDEX))
+
     def data_key(self, record_id: str) -> bytes:
         """The record's own data key, for content kept outside the database (evidence files)."""
         row = self.connection.execute(
@@ -360,6 +389,11 @@ class UnitOfWork:
             sa.select(records.c.id).where(records.c.id > after).order_by(records.c.id).limit(limit)
         )
         return [str(row.id) for row in rows]
+
+    def record_total(self) -> int:
+        """Records, deleted ones included (what `record_ids` walks)."""
+        statement = sa.select(sa.func.count()).select_from(records)
+        return int(self.connection.execute(statement).one()[0])
 
     def audit(
         self, action: str, entity: str | None, record_id: str | None, details: Mapping[str, Any]
@@ -464,7 +498,7 @@ class UnitOfWork:
     ) -> Iterator[Record]:
         """`search` as a stream, for callers that filter further and stop when they have enough;
         `expect` is how many they will likely take (the first batch of candidates read)."""
-        wanted = grams.grams(text)
+        wanted = grams.grams(text, trigrams=self._store.index_has_trigrams(self.connection))
         if not wanted:
             return
         tokens = sorted({self._tokens.token(g) for g in wanted})
