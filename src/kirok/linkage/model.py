@@ -79,7 +79,9 @@ _GIVEN_OTHER_READING = 'array_length(list_intersect("given_keys_l", "given_keys_
 # One record is a name given whole (정웅, Sim Ryeon) whose key is the other's given name: its
 # "family name" is the first syllable of the given name, and disagrees by construction.
 _READ_WHOLE = (
-    '("given_k_l" <> "given_k_r" '
+    # only a record with more than one given-name key can have another reading (cheap, first)
+    '((array_length("given_keys_l") > 1 OR array_length("given_keys_r") > 1) '
+    'AND "given_k_l" <> "given_k_r" '
     'AND (list_contains("given_keys_l", "given_k_r") '
     'OR list_contains("given_keys_r", "given_k_l")) '
     'AND NOT coalesce("given_rev_l" = "given_k_r" OR "given_k_l" = "given_rev_r", FALSE))'
@@ -122,9 +124,10 @@ _HANGUL_DIFFERS_LEVEL: Level = {
 # edit in a three-letter key is a different name more often than a slip), and so are two names
 # written in Hangul, where a slip is a whole syllable and one letter apart is another name.
 _ONE_EDIT = (
-    'damerau_levenshtein("given_k_l", "given_k_r") <= 1 '
+    'abs(length("given_k_l") - length("given_k_r")) <= 1 '  # cheap, and implied: checked first
     'AND least(length("given_k_l"), length("given_k_r")) >= 4 '
-    'AND ("given_hangul_l" IS NULL OR "given_hangul_r" IS NULL)'
+    'AND ("given_hangul_l" IS NULL OR "given_hangul_r" IS NULL) '
+    'AND damerau_levenshtein("given_k_l", "given_k_r") <= 1'
 )
 # A slip in a full date: a digit changed, dropped or two digits swapped, across the parts too
 # (1914-09-13 written 19104913), so the digits are compared without the hyphens.
@@ -393,12 +396,14 @@ _TO_SPARK = (
     (re.compile(r"jaro_winkler_similarity\("), "jaro_winkler("),
     (re.compile(r"array_length\(list_intersect\("), "size(array_intersect("),
     (re.compile(r"\blist_contains\("), "array_contains("),
+    (re.compile(r"\barray_length\("), "size("),
     (re.compile(r'"([A-Za-z_][A-Za-z0-9_]*)"'), r"`\1`"),  # Spark quotes names with backticks
 )
 _TO_DUCKDB = (
     (re.compile(r"\bjaro_winkler\("), "jaro_winkler_similarity("),
     (re.compile(r"size\(array_intersect\("), "array_length(list_intersect("),
     (re.compile(r"\barray_contains\("), "list_contains("),
+    (re.compile(r"\bsize\("), "array_length("),
     (re.compile(r"`([A-Za-z_][A-Za-z0-9_]*)`"), r'"\1"'),
 )
 
