@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from kirok.cli import app
-from kirok.domain.records import Event
+from kirok.domain.records import Event, NameForm, Person
 from kirok.services import search_index
 from kirok.services.context import Settings, initialise, open_store
 from kirok.store import grams, migrate, search
@@ -78,6 +78,10 @@ def test_an_index_of_bigrams_is_searched_by_bigrams_until_it_is_rebuilt(
     with store.write("alice") as uow:
         camp = uow.add(Event(title="화성 관리소", description="Hwasong"))
         uow.add(Event(title=DECOY))
+        witness = uow.add(Person(name_forms=[NameForm(text="김화성")]))
+        gone = uow.add(Event(title="Hwasong 2"))
+    with store.write("alice") as uow:
+        uow.delete(gone.id)
     # a database that held records before 0009 is marked as indexed with bigrams only
     migrate.downgrade(store.engine, "0008")
     migrate.upgrade(store.engine)
@@ -91,11 +95,14 @@ def test_an_index_of_bigrams_is_searched_by_bigrams_until_it_is_rebuilt(
         walked = search_index.rebuild(
             reopened, "admin", batch=1, progress=lambda n, t: seen.append((n, t))
         )
-        assert walked == 2 and seen[-1] == (2, 2)
+        assert walked == 4 and seen[-1] == (4, 4)
         assert _grams_value(reopened) == "2+3"
         with reopened.read() as uow:
             assert [r.id for r in uow.search("hwasong 관리소")] == [camp.id]
             assert reopened.index_has_trigrams(uow.connection)
+            assert [r.id for r in uow.search("hwasong")] == [camp.id]  # not the deleted one
+            assert [r.id for r in uow.search("김화성")] == [witness.id]
+            assert uow.find_person_by_name("김 화성") == [witness.id]
 
 
 def test_the_reindex_command_marks_the_index_complete(settings: Settings) -> None:

@@ -344,13 +344,19 @@ class UnitOfWork:
 
     def reindex(self, record_ids: Sequence[str]) -> None:
         """Rebuild the search rows and name indexes of these records as the current code
-        writes them (deleted records have none)."""
-        for record_id in record_ids:
-            self._remove_indexes(record_id)
-        live = self.existing_ids(record_ids)
-        for record_id in record_ids:
-            if record_id in live:
-                self._write_indexes(self.get(record_id))
+        writes them (deleted records have none), in a few statements for the whole batch."""
+        for chunk in _chunks(record_ids, 500):
+            self.connection.execute(
+                sa.delete(blind_index).where(blind_index.c.record_id.in_(chunk))
+            )
+            search.remove_many(self.connection, chunk)
+            live = self.connection.execute(
+                sa.select(records).where(records.c.id.in_(chunk), records.c.deleted_at.is_(None))
+            )
+            rebuilt = [self._record(row) for row in live]
+            names = [r for record in rebuilt for r in self._name_rows(record)]
+            search.insert(self.connection, [r for rec in rebuilt for r in self._search_rows(rec)])
+            insert_rows(self.connection, blind_index, names)
 
     def mark_index_complete(self) -> None:
         """Every record's search row now holds trigrams: queries may ask for them."""

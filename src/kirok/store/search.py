@@ -20,7 +20,7 @@ never yields a false hit.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -97,6 +97,10 @@ def insert(connection: Connection, rows: list[tuple[str, str | list[int]]]) -> N
 
 def remove(connection: Connection, record_id: str) -> None:
     connection.execute(sa.delete(search_docs).where(search_docs.c.record_id == record_id))
+
+
+def remove_many(connection: Connection, record_ids: Sequence[str]) -> None:
+    connection.execute(sa.delete(search_docs).where(search_docs.c.record_id.in_(record_ids)))
 
 
 def candidates(
