@@ -10,6 +10,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -191,3 +192,20 @@ def test_link_records_switches_to_the_scale_settings_by_size() -> None:
     # below the size, the pipeline's own blocking scores pairs the scale union leaves out
     small = link_records(frame, scale_input=5000)
     assert {p.key for p in small.pairs} - {p.key for p in result.pairs}
+
+
+def test_scale_settings_adjust_given_names_for_frequency_at_full_strength() -> None:
+    from kirok.linkage.model import GIVEN_TF_WEIGHT, build_settings
+    from kirok.linkage.scale import SCALE_GIVEN_TF_WEIGHT, scale_settings
+
+    def given_tf(settings: dict[str, Any]) -> list[float]:
+        (given,) = [c for c in settings["comparisons"] if c["output_column_name"] == "given"]
+        return [
+            lv["tf_adjustment_weight"]
+            for lv in given["comparison_levels"]
+            if "tf_adjustment_column" in lv
+        ]
+
+    assert given_tf(build_settings(400_000)) == [GIVEN_TF_WEIGHT] * 2
+    assert given_tf(scale_settings(400_000)) == [SCALE_GIVEN_TF_WEIGHT] * 2
+    assert SCALE_GIVEN_TF_WEIGHT == 1.0 != GIVEN_TF_WEIGHT
