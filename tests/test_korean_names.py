@@ -167,6 +167,9 @@ def test_every_romanization_of_a_name_has_the_hangul_keys(name: str, system: str
         ("Yi S.", ("Yi", "S.")),  # an initial is not a capitalised family name
         ("Kim C.", ("Kim", "C.")),
         ("C. KIM", ("KIM", "C.")),
+        ("Kim", ("Kim", "")),  # a family name kept alone
+        ("KO", ("KO", "")),
+        ("Gunho", ("", "Gunho")),  # a given name kept alone
         ("", ("", "")),
     ],
 )

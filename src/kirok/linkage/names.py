@@ -217,7 +217,8 @@ def split_name(full: str) -> tuple[str, str]:
     Given" by the comma; else a single all-capital word among mixed-case words is the family name
     (KIM Jong Il, Jong-il KIM); else the hyphenated word is the given name (Jong-il Kim); else a
     known family name at only one end decides; else family name first, the Korean order.
-    A single Latin word is returned as a given name with an empty family name.
+    A single Latin word is a family name when it is a known one (Kim, KO, Chang: a record that
+    kept only the family name), else a given name with an empty family name (Gunho).
     """
     s = " ".join(full.replace("\u3000", " ").split())
     if not s:
@@ -238,7 +239,7 @@ def split_name(full: str) -> tuple[str, str]:
         return fam.strip(), giv.strip()
     tokens = s.split(" ")
     if len(tokens) == 1:
-        return "", s
+        return (s, "") if is_known_surname(s) else ("", s)
     # an initial ("S.") is not a capitalised family name: Yi S. is Yi, initial S.
     caps = [t for t in tokens if sum(c.isalpha() for c in t) > 1 and t.isupper()]
     if len(caps) == 1 and len(caps) < len(tokens):
