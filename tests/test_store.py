@@ -494,3 +494,22 @@ def test_a_cached_count_holds_until_any_record_changes(store: RecordStore) -> No
     assert count(everything) == 4
     with store.write("alice") as uow:
         assert uow.count(everything) == 3
+
+
+def test_descendants_follow_parent_links_at_any_depth_and_skip_deleted(
+    store: RecordStore,
+) -> None:
+    province = Place(place_kind="province", names=[PlaceName(text="North Hamgyong")])
+    county = Place(place_kind="county", names=[PlaceName(text="Hoeryong")], parent_id=province.id)
+    camp = Place(place_kind="facility", names=[PlaceName(text="Camp 22")], parent_id=county.id)
+    closed = Place(place_kind="facility", names=[PlaceName(text="Old")], parent_id=county.id)
+    other = Place(place_kind="county", names=[PlaceName(text="Musan")])
+    with store.write("alice") as uow:
+        uow.add_many([province, county, camp, closed, other])
+        uow.add(Event(title="at the county", place_id=county.id))  # a referrer, not a place
+    with store.write("alice") as uow:
+        uow.delete(closed.id)
+    with store.read() as uow:
+        assert uow.descendants(province.id) == sorted([province.id, county.id, camp.id])
+        assert uow.descendants(camp.id) == [camp.id]
+        assert uow.descendants("no-such-place") == ["no-such-place"]

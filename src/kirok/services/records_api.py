@@ -176,19 +176,8 @@ def expand_terms(term_ids: Sequence[str]) -> list[str]:
 
 def _sub_places(store: RecordStore, place_id: str) -> list[str]:
     """A place and every place inside it (the gazetteer's parent links, any depth)."""
-    children: dict[str, list[str]] = {}
     with store.read() as uow:
-        for place in uow.iter_kind("place"):
-            parent = getattr(place, "parent_id", None)
-            if parent:
-                children.setdefault(parent, []).append(place.id)
-    found, todo = {place_id}, [place_id]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            if child not in found:
-                found.add(child)
-                todo.append(child)
-    return sorted(found)
+        return uow.descendants(place_id, "parent_id")
 
 
 def list_records(
