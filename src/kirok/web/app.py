@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from importlib import resources
@@ -21,7 +21,7 @@ from kirok.services.records_api import BadRequest
 from kirok.store.repository import RecordStore
 from kirok.web import analysis, api, dashboard, intake, maps, pages
 from kirok.web.auth import ApiUser, CsrfFailure, LoginRequired, Unauthorized
-from kirok.web.headers import secure
+from kirok.web.headers import SecurityHeaders
 
 SESSION_COOKIE = "kirok_session"
 SESSION_LIFETIME = timedelta(hours=8)
@@ -81,14 +81,7 @@ def create_app(
         https_only=https,
     )
 
-    @app.middleware("http")
-    async def security_headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = secure(await call_next(request))
-        if not request.url.path.startswith("/static/"):
-            response.headers["Cache-Control"] = "no-store"
-        return response
+    app.add_middleware(SecurityHeaders, cache_control=_cache_control)
 
     static = resources.files("kirok.web").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
@@ -110,6 +103,11 @@ def create_app(
         return JSONResponse(app.openapi())
 
     return app
+
+
+def _cache_control(path: str) -> str | None:
+    # pages and API answers hold records: never cached; vendored assets keep StaticFiles' own
+    return None if path.startswith("/static/") else "no-store"
 
 
 def _wants_json(request: Request) -> bool:

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import secrets
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -47,9 +47,14 @@ from kirok.services import publishing
 from kirok.services.context import Settings, open_keyring, open_store
 from kirok.services.publishing import ListSettings, Publication
 from kirok.store.repository import RecordStore
-from kirok.web.headers import CSP, secure
+from kirok.web.headers import CSP, SecurityHeaders
 
 __all__ = ["PUBLIC_CSP", "create_public_app"]
+
+
+def _cache_control(path: str) -> str:
+    return "public, max-age=3600" if path.endswith((".css", ".woff")) else "no-store"
+
 
 SESSION_COOKIE: Final = "kirok_public"
 ACTOR: Final = "web:public"
@@ -203,16 +208,7 @@ def create_public_app(
         https_only=https,
     )
 
-    @app.middleware("http")
-    async def security_headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = secure(await call_next(request))
-        if request.url.path.endswith((".css", ".woff")):
-            response.headers["Cache-Control"] = "public, max-age=3600"
-        else:
-            response.headers["Cache-Control"] = "no-store"
-        return response
+    app.add_middleware(SecurityHeaders, cache_control=_cache_control)
 
     def lang_of(request: Request) -> str:
         asked = request.query_params.get("lang")
