@@ -229,6 +229,26 @@ def test_session_cookie_flags(sqlite_url: str, tmp_path: Path) -> None:
             store.close()
 
 
+def test_every_response_carries_the_security_headers(web: Web) -> None:
+    client = TestClient(web.app)  # type: ignore[arg-type]
+    token = {"Authorization": f"Bearer {web.tokens['admin']}"}
+    answers = {
+        "page": client.get("/login"),
+        "api": client.get("/api/v1/event", headers=token),
+        "refused": client.get("/api/v1/event"),
+        "asset": client.get("/static/kirok.css"),
+    }
+    for name, response in answers.items():
+        assert response.headers["x-content-type-options"] == "nosniff", name
+        assert response.headers["x-frame-options"] == "DENY", name
+        assert response.headers["referrer-policy"] == "no-referrer", name
+        assert "frame-ancestors 'none'" in response.headers["content-security-policy"], name
+    assert answers["refused"].status_code == 401
+    for name in ("page", "api", "refused"):  # they hold records: never cached
+        assert answers[name].headers["cache-control"] == "no-store", name
+    assert answers["asset"].status_code == 200 and "cache-control" not in answers["asset"].headers
+
+
 def test_login_replaces_the_session(web: Web) -> None:
     client = web.client()
     before = csrf_of(client.get("/login").text)
