@@ -17,6 +17,7 @@ without a confidentiality level is treated as secret.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -227,7 +228,23 @@ def can(
     For `create`, pass the level the new record will have: nobody creates a record they could
     not then read. Key and user management are not about records and ignore the level.
     """
-    role = Role(user.role)
+    # Every record a list or search returns is checked: the decision is a pure function of
+    # these values, so it is computed once per combination.
+    return _decide(
+        user.role, int(user.clearance), user.username, action, entity_kind, record_confidentiality
+    )
+
+
+@functools.lru_cache(maxsize=8192)
+def _decide(
+    user_role: str,
+    user_clearance: int,
+    username: str,
+    action: Action | str,
+    entity_kind: EntityKind | str,
+    record_confidentiality: Confidentiality | int | str | None,
+) -> Decision:
+    role = Role(user_role)
     act = Action(action)
     kind = EntityKind(entity_kind)
     if act not in PERMISSIONS[role][kind]:
@@ -235,11 +252,11 @@ def can(
     if act in (Action.MANAGE_KEYS, Action.MANAGE_USERS):
         return Decision(True, f"role {role} may {act}")
     level = Confidentiality.parse(record_confidentiality)
-    clearance = effective_clearance(user)
+    clearance = Confidentiality(min(user_clearance, int(ROLE_CLEARANCE[role])))
     if level > clearance:
         return Decision(
             False,
-            f"the record is {level.name.lower()}; {user.username}'s clearance is "
+            f"the record is {level.name.lower()}; {username}'s clearance is "
             f"{clearance.name.lower()}",
         )
     return Decision(True, f"role {role} may {act} {kind} records up to {clearance.name.lower()}")
