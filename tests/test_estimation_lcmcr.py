@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numba
@@ -19,6 +20,7 @@ from kirok.estimation.lcmcr import (
     _binomial,
     _collapsed_move,
     _split,
+    _swap_neighbours,
     advance,
     initial_state,
 )
@@ -257,3 +259,52 @@ def test_collapsed_move_leaves_its_target_invariant() -> None:
     assert 0.5 * np.abs(empirical - exact).sum() < 0.03
     for uc in (*grid, total):
         assert abs((empirical * uc).sum() - (exact * uc).sum()) < 0.1
+
+
+@numba.njit
+def _swap_chain(
+    steps: int,
+    in_class: np.ndarray,
+    on_list: np.ndarray,
+    unobserved: np.ndarray,
+    alpha: float,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """How often each class (told apart by on_list[0]) sits in each place."""
+    k = in_class.size
+    visits = np.zeros((k, k), dtype=np.int64)
+    for _ in range(steps):
+        _swap_neighbours(in_class, on_list, unobserved, alpha, rng)
+        for place in range(k):
+            visits[on_list[0, place], place] += 1
+    return visits
+
+
+def test_label_swaps_leave_the_stick_prior_of_the_orderings_invariant() -> None:
+    """Swaps alone, iterated, visit every ordering of four classes as often as the truncated
+    stick-breaking prior with π integrated out, Π_{k<K} B(1 + m_k, α + M_k), says."""
+    alpha = 0.6
+    in_class = np.array([1, 9, 3, 0], dtype=np.int64)
+    unobserved = np.array([0, 4, 2, 5], dtype=np.int64)
+    sizes = in_class + unobserved
+    on_list = np.array([[0, 1, 2, 3], [1, 5, 2, 0]], dtype=np.int64)  # row 0: who is who
+    weights = {}
+    for order in itertools.permutations(range(4)):
+        m = sizes[list(order)]
+        after = np.cumsum(m[::-1])[::-1] - m
+        weights[order] = float(np.exp(betaln(1 + m[:-1], alpha + after[:-1]).sum()))
+    total = sum(weights.values())
+    exact = np.zeros((4, 4))  # class x place
+    for order, weight in weights.items():
+        for place, who in enumerate(order):
+            exact[who, place] += weight / total
+    visits = _swap_chain(
+        400_000, in_class.copy(), on_list.copy(), unobserved.copy(), alpha, np.random.default_rng(2)
+    )
+    assert np.abs(visits / visits.sum(axis=1, keepdims=True) - exact).max() < 0.01
+    # a class's people, on-list counts and unobserved move together
+    moved = in_class.copy(), on_list.copy(), unobserved.copy()
+    _swap_chain(1000, *moved, alpha, np.random.default_rng(3))
+    for place, who in enumerate(moved[1][0]):
+        assert moved[0][place] == in_class[who] and moved[2][place] == unobserved[who]
+        assert moved[1][1, place] == on_list[1, who]
