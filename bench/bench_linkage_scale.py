@@ -303,7 +303,13 @@ def pair_metrics(
     precision = tp / int(linked.sum()) if linked.any() else 1.0
     recall = tp / total if total else 1.0
     best, at = best_recall(same, probability, total, TARGET_PRECISION)
+    by_threshold = []
+    for t in THRESHOLD_GRID:
+        above = probability >= t
+        hits = int((same & above).sum())
+        by_threshold.append((t, hits / max(int(above.sum()), 1), hits / total if total else 1.0))
     return {
+        "by_threshold": by_threshold,
         "precision": precision,
         "recall": recall,
         "f1": _f1(precision, recall),
@@ -557,6 +563,7 @@ PHASES = ("prepare", "train", "predict", "cluster")
 TARGET_SECONDS = 120.0
 TARGET_RECALL = 0.95
 TARGET_PRECISION = 0.99  # a false merge of two victims is worse than a missed link
+THRESHOLD_GRID = (0.5, 0.7, 0.8, 0.9, 0.95, 0.99)  # pairwise precision / recall printed at each
 
 
 def _report(method: str, r: dict) -> str:
@@ -579,6 +586,8 @@ def _report(method: str, r: dict) -> str:
             if "no_veto" in r
             else ""
         )
+        + f"\n{method:<6} pairwise P/R by threshold: "
+        + "  ".join(f"{t:.2f} {p:.4f}/{rc:.4f}" for t, p, rc in pm["by_threshold"])
     )
 
 
