@@ -17,7 +17,7 @@ _, csv, k, seed, burn_in, sweeps, thin, out = sys.argv
 with open(out, "w") as f:
     for i in range(int(sweeps) // int(thin)):
         f.write(f"{10000 + (i * 7919 + int(seed)) % 997}\\n")
-print(f"n=4400 K={k} us_per_sweep=12.500")
+print(f"n=4400 K={k} us_per_sweep=12.500 sampling_wall_s=0.030")
 """
 
 
@@ -54,6 +54,11 @@ def test_estimation_bench_prints_its_ratios(tmp_path: Path) -> None:
         assert sweep is not None, out
         assert float(sweep.group(1)) > 0
         assert re.search(rf"K=\s*{k} ESS: \d+ chains x 2,000 sweeps .* bulk ESS \d+", out), out
-        assert re.search(rf"K=\s*{k} ESS/s: measured [0-9.]+ .* projected [0-9.]+x", out), out
-        assert re.search(rf"K=\s*{k} C\+\+ chains: .* ESS/s on one core", out), out
+        assert re.search(rf"K=\s*{k} C\+\+ chains: 2 x 2,000 sweeps .* tail ESS \d+", out), out
+        rates = re.search(
+            rf"K=\s*{k} ESS/s: kirok .* ratio bulk ([0-9.]+)x, tail ([0-9.]+)x .* per CPU second",
+            out,
+        )
+        assert rates is not None, out
+        assert float(rates.group(1)) > 0 and float(rates.group(2)) > 0
     assert re.search(r"all 113 log-linear models: [0-9.]+ ms", out), out
