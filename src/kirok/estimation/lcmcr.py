@@ -295,17 +295,26 @@ def _collapsed_move(
         return big_u
     log_ratio = math.lgamma(n + big_u + d) - math.lgamma(n + big_u)
     log_ratio -= math.lgamma(u2 + 1.0) - math.lgamma(u + 1.0)
-    # the stick: class c's own piece (the last class has none), and every piece before it,
-    # whose "people after" M_l grow by d
-    m = nk + u
-    if c < in_class.size - 1:
-        x = 1.0 + alpha + m + after[c]
-        log_ratio += math.lgamma(1.0 + m + d) - math.lgamma(1.0 + m)
-        log_ratio -= math.lgamma(x + d) - math.lgamma(x)
-    for e in range(c):
-        x = alpha + after[e]
-        y = x + 1.0 + in_class[e] + unobserved[e]
-        log_ratio += math.lgamma(x + d) - math.lgamma(x) - math.lgamma(y + d) + math.lgamma(y)
+    # The stick: class c's own piece (the last class has none) and every piece e before it,
+    # whose M_e grows by d. Piece e changes by g(α + M_e) − g(1 + α + M_(e−1)), where
+    # g(x) = log Γ(x + d) − log Γ(x) and M_(−1) = n + U; neighbouring terms telescope, as
+    # g(x) − g(x + 1) = log(x / (x + d)), to one product and three log-gamma differences.
+    k = in_class.size
+    if c > 0 or c < k - 1:
+        z = 1.0 + alpha + n + big_u
+        log_ratio -= math.lgamma(z + d) - math.lgamma(z)
+        last = c if c < k - 1 else c - 1
+        product = 1.0
+        for e in range(last):
+            x = alpha + after[e]
+            product *= x / (x + d)
+        log_ratio += math.log(product)
+        if c < k - 1:
+            m = nk + u
+            log_ratio += math.lgamma(1.0 + m + d) - math.lgamma(1.0 + m)
+        else:
+            x = alpha + after[c - 1]
+            log_ratio += math.lgamma(x + d) - math.lgamma(x)
     for j in range(n_lists):
         off = nk - on_list[j, c]
         log_ratio += math.lgamma(1.0 + off + u2) - math.lgamma(1.0 + off + u)
@@ -348,14 +357,10 @@ def _swap_neighbours(
         m0 = float(in_class[c] + unobserved[c])
         m1 = float(in_class[c + 1] + unobserved[c + 1])
         if c + 1 < k - 1:
-            old = _stick_term(m0, m1 + people_after, alpha)
-            old += _stick_term(m1, people_after, alpha)
-            new = _stick_term(m1, m0 + people_after, alpha)
-            new += _stick_term(m0, people_after, alpha)
+            # the two pieces' ratio, log-gammas cancelled: Γ(x + 1) / Γ(x) = x
+            log_ratio = math.log((alpha + m1 + people_after) / (alpha + m0 + people_after))
         else:  # the last class has no stick piece of its own
-            old = _stick_term(m0, m1, alpha)
-            new = _stick_term(m1, m0, alpha)
-        log_ratio = new - old
+            log_ratio = _stick_term(m1, m0, alpha) - _stick_term(m0, m1, alpha)
         if log_ratio >= 0.0 or rng.random() < math.exp(log_ratio):
             in_class[c], in_class[c + 1] = in_class[c + 1], in_class[c]
             unobserved[c], unobserved[c + 1] = unobserved[c + 1], unobserved[c]
