@@ -445,6 +445,24 @@ def test_bulk_load_refreshes_planner_statistics(
         assert visible > 0
 
 
+@pytest.mark.postgres
+def test_a_bulk_write_on_postgresql_refreshes_statistics_before_checking_references(
+    postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reference checks of a big batch are planned on statistics that count the batch
+    (a plan cached on an empty table scanned it once per reference: quadratic)."""
+    from kirok.store import repository
+
+    monkeypatch.setattr(repository, "ANALYZE_AFTER", 50)
+    with initialise(_settings(postgres_url, tmp_path)) as store, store.write("alice") as uow:
+        place = uow.add(Place(place_kind="county", names=[PlaceName(text="Musan")]))
+        uow.add_many([Event(title=f"e{i}", place_id=place.id) for i in range(60)])
+        tuples = uow.connection.exec_driver_sql(
+            "SELECT reltuples FROM pg_class WHERE relname = 'records'"
+        ).scalar_one()
+        assert tuples >= 61  # counted inside the unit of work, before it commits
+
+
 def test_list_pages_in_creation_order_and_counts_live_records(store: RecordStore) -> None:
     with store.write("alice") as uow:
         first = uow.add_many([Event(title=f"first {i}") for i in range(5)])
