@@ -537,3 +537,15 @@ def test_descendants_follow_parent_links_at_any_depth_and_skip_deleted(
         assert uow.descendants(province.id) == sorted([province.id, county.id, camp.id])
         assert uow.descendants(camp.id) == [camp.id]
         assert uow.descendants("no-such-place") == ["no-such-place"]
+
+
+@pytest.mark.postgres
+def test_postgresql_connections_plan_each_query_for_its_own_parameters(postgres_url: str) -> None:
+    """A generic plan for `tokens @> $1` cannot tell a rare name from a common word."""
+    engine = create_engine(postgres_url)
+    try:
+        with engine.connect() as connection:
+            mode = connection.exec_driver_sql("SHOW plan_cache_mode").scalar_one()
+    finally:
+        engine.dispose()
+    assert mode == "force_custom_plan"
