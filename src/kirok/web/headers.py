@@ -10,7 +10,6 @@ from collections.abc import Callable
 from typing import Final
 
 from starlette.datastructures import MutableHeaders
-from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CSP: Final = (
@@ -25,22 +24,17 @@ _FIXED: Final = {
 
 
 def _apply(headers: MutableHeaders) -> None:
+    """The policy and the anti-sniffing, no-referrer and no-framing headers."""
     if "content-security-policy" not in headers:  # a narrower policy of a route's own stays
         headers["Content-Security-Policy"] = CSP
     for name, value in _FIXED.items():
         headers[name] = value
 
 
-def secure(response: Response) -> Response:
-    """Add the policy and the anti-sniffing, no-referrer and no-framing headers. A route that
-    sends a narrower policy of its own (an SVG chart's) keeps it."""
-    _apply(response.headers)
-    return response
-
-
 class SecurityHeaders:
-    """ASGI middleware: `secure` on every HTTP response, and the Cache-Control `cache_control`
-    gives its path (None: whatever the route sent).
+    """ASGI middleware: the security headers on every HTTP response (a route's own narrower
+    policy stays), and the Cache-Control `cache_control` gives its path (None: whatever the
+    route sent).
 
     Plain ASGI rather than ``@app.middleware("http")``, whose per-request task and streams cost
     about a millisecond of CPU on every API call."""
