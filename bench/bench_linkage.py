@@ -114,6 +114,22 @@ def _kirok(frames: list[pd.DataFrame], extra: tuple[str, ...], korean: bool) -> 
     return df[["unique_id_l", "unique_id_r", "match_probability"]]
 
 
+def train_stock(linker: Any) -> None:
+    """Stock Splink's training, as its documentation shows it: λ from an exact-match rule,
+    u by random sampling, m by EM on two blocking rules (also used by bench_linkage_scale)."""
+    from splink import block_on
+
+    linker.training.estimate_probability_two_random_records_match(
+        [block_on("given_name", "surname", "date_of_birth")], recall=0.7
+    )
+    linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=42)
+    for rule in (block_on("given_name", "surname"), block_on("date_of_birth")):
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(rule)
+        except Exception as error:  # noqa: BLE001 - report and carry on, as a user would
+            print(f"  stock EM failed on {rule}: {error}", file=sys.stderr)
+
+
 def _stock(frames: list[pd.DataFrame], extra: tuple[str, ...], korean: bool) -> pd.DataFrame:
     import logging
 
@@ -148,15 +164,7 @@ def _stock(frames: list[pd.DataFrame], extra: tuple[str, ...], korean: bool) -> 
     api = DuckDBAPI()
     tables = [api.register(f) for f in frames]
     linker = Linker(tables if len(tables) > 1 else tables[0], settings, log_level=logging.ERROR)
-    linker.training.estimate_probability_two_random_records_match(
-        [block_on("given_name", "surname", "date_of_birth")], recall=0.7
-    )
-    linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=42)
-    for rule in (block_on("given_name", "surname"), block_on("date_of_birth")):
-        try:
-            linker.training.estimate_parameters_using_expectation_maximisation(rule)
-        except Exception as error:  # noqa: BLE001 - report and carry on, as a user would
-            print(f"  stock EM failed on {rule}: {error}", file=sys.stderr)
+    train_stock(linker)
     df = linker.inference.predict(warning_mode="never").as_pandas_dataframe()
     return df[["unique_id_l", "unique_id_r", "match_probability"]]
 

@@ -453,6 +453,7 @@ def _stock(frame: pd.DataFrame, person: np.ndarray, threshold: float, floor: flo
     import logging
 
     import splink.comparison_library as cl
+    from bench_linkage import train_stock
     from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
     timings: dict[str, float] = {}
@@ -499,15 +500,7 @@ def _stock(frame: pd.DataFrame, person: np.ndarray, threshold: float, floor: flo
     )
     api = DuckDBAPI()
     linker = Linker(api.register(table), settings, log_level=logging.ERROR)
-    linker.training.estimate_probability_two_random_records_match(
-        [block_on("given_name", "surname", "date_of_birth")], recall=0.7
-    )
-    linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=42)
-    for rule in (block_on("given_name", "surname"), block_on("date_of_birth")):
-        try:
-            linker.training.estimate_parameters_using_expectation_maximisation(rule)
-        except Exception as error:  # noqa: BLE001 - report and carry on, as a user would
-            print(f"  stock EM failed on {rule}: {error}", file=sys.stderr)
+    train_stock(linker)
     lap("train")
     predictions = linker.inference.predict(warning_mode="never")
     arrays = api._con.sql(  # noqa: SLF001
