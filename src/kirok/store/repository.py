@@ -19,6 +19,7 @@ import functools
 import itertools
 import json
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -54,6 +55,7 @@ R = TypeVar("R", bound=Record)
 ANALYZE_AFTER = 1000
 _SQLITE_ANALYSIS_LIMIT = 1000
 _SEARCH_BATCH = 256  # search candidates read per query
+_STATS_TTL = 600.0  # seconds a store keeps PostgreSQL's search index statistics
 SEARCH_GRAMS_KEY = "search_grams"  # kirok_meta: the grams every search row holds (0009)
 TRIGRAM_INDEX = "2+3"
 _ANALYZED = ("records", "record_refs", "search_docs", "blind_index")
@@ -128,6 +130,7 @@ class RecordStore:
         self.sensitive_fields = sensitive_fields
         self.counts = _CountCache()
         self._trigrams = False  # the index holds trigrams (once true, it stays true)
+        self._token_stats: tuple[float, search.TokenStats] | None = None  # (read at, stats)
 
     def index_has_trigrams(self, connection: Connection) -> bool:
         """Whether every record's search row holds its trigrams (``kirok_meta.search_grams``,
@@ -138,6 +141,15 @@ class RecordStore:
             ).scalar()
             self._trigrams = value == TRIGRAM_INDEX
         return self._trigrams
+
+    def token_stats(self, connection: Connection) -> search.TokenStats:
+        """The search index's statistics (``search.token_stats``), read again after
+        ``_STATS_TTL`` seconds or an ``analyze``: they only choose a plan, never a result."""
+        cached = self._token_stats
+        now = time.monotonic()
+        if cached is None or now - cached[0] > _STATS_TTL:
+            cached = self._token_stats = (now, search.token_stats(connection))
+        return cached[1]
 
     def close(self) -> None:
         """Close every pooled connection."""
@@ -174,6 +186,7 @@ class RecordStore:
         pages all-visible, without which a count cannot be answered from an index alone and
         visits every row (about 100 ms for 100,000 events after a bulk load, until autovacuum
         comes by); it reads only pages changed since the last vacuum."""
+        self._token_stats = None
         if self.engine.dialect.name != "sqlite":
             # VACUUM cannot run inside a transaction block
             with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
@@ -516,10 +529,15 @@ class UnitOfWork:
     ) -> Iterator[Record]:
         """`search` as a stream, for callers that filter further and stop when they have enough;
         `expect` is how many they will likely take (the first batch of candidates read)."""
-        wanted = grams.grams(text, trigrams=self._store.index_has_trigrams(self.connection))
-        if not wanted:
+        trigrams = self._store.index_has_trigrams(self.connection)
+        words = [
+            sorted({self._tokens.token(g) for g in grams.query_grams(word, trigrams=trigrams)})
+            for word in grams.words(text)
+        ]
+        tokens = sorted({t for word in words for t in word})
+        if not tokens:
             return
-        tokens = sorted({self._tokens.token(g) for g in wanted})
+        budget = search.walk_budget(words, self._store.token_stats(self.connection), expect)
         after_doc = 0
         if after is not None:
             resumed = self.connection.execute(search.doc_of(after)).first()
@@ -529,27 +547,40 @@ class UnitOfWork:
         batch_size = min(_SEARCH_BATCH, expect + expect // 4 + 8)
         while True:
             batch = self.connection.execute(
-                search.candidates(self._dialect, tokens, after_doc=after_doc, limit=batch_size)
+                search.candidates(
+                    self._dialect, tokens, after_doc=after_doc, limit=batch_size, walk=budget
+                )
             ).all()
-            if not batch:
+            if batch:
+                statement = sa.select(records).where(
+                    records.c.id.in_([row.record_id for row in batch]),
+                    records.c.deleted_at.is_(None),
+                )
+                if kinds:
+                    statement = statement.where(records.c.kind.in_(kinds))
+                rows = {row.id: row for row in self.connection.execute(statement)}
+                for candidate in batch:
+                    row = rows.get(candidate.record_id)
+                    if row is None:
+                        continue
+                    record = self._record(row)
+                    # The gram index narrows; the decrypted text decides.
+                    if grams.matches(text, record.searchable_text()):
+                        yield record
+            if len(batch) == batch_size:
+                if budget is not None:  # rows walked, as far as the numbering tells
+                    budget -= batch[-1].doc - after_doc
+                    budget = budget if budget > batch_size else None
+                after_doc = batch[-1].doc
+            elif budget is None:
                 return
-            after_doc = batch[-1].doc
-            statement = sa.select(records).where(
-                records.c.id.in_([row.record_id for row in batch]), records.c.deleted_at.is_(None)
-            )
-            if kinds:
-                statement = statement.where(records.c.kind.in_(kinds))
-            rows = {row.id: row for row in self.connection.execute(statement)}
-            for candidate in batch:
-                row = rows.get(candidate.record_id)
-                if row is None:
-                    continue
-                record = self._record(row)
-                # The gram index narrows; the decrypted text decides.
-                if grams.matches(text, record.searchable_text()):
-                    yield record
-            if len(batch) < batch_size:
-                return
+            else:
+                # The walk has read as many rows as the index would give hits: it takes over
+                # after the last row walked.
+                last = self.connection.execute(search.walked_to(after_doc, budget)).scalar()
+                if last is None:
+                    return
+                after_doc, budget = int(last), None
             batch_size = min(_SEARCH_BATCH, batch_size * 2)
 
     def find_person_by_name(self, name: str) -> builtins.list[str]:
