@@ -101,6 +101,22 @@ def postgres_available() -> bool:
         engine.dispose()
 
 
+def kept_postgres(name: str) -> str:
+    """The URL of a PostgreSQL database kept between runs (``--keep``), created if missing."""
+    admin_url = pg_admin_url()
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            exists = connection.exec_driver_sql(
+                "SELECT 1 FROM pg_database WHERE datname = %(name)s", {"name": name}
+            ).first()
+            if exists is None:
+                connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    finally:
+        admin.dispose()
+    return admin_url.rsplit("/", 1)[0] + "/" + name
+
+
 @contextmanager
 def throwaway_postgres(prefix: str = "kirok_bench") -> Iterator[str]:
     """A PostgreSQL database created for the block and dropped after it, even on error."""

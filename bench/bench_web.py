@@ -29,9 +29,10 @@ The server runs ``--workers`` uvicorn worker processes, as ``kirok serve --worke
 process serves one request at a time in Python: with one worker, concurrent requests queue);
 its CPU seconds are those of the whole process tree.
 
-``--keep DIR`` keeps the SQLite database, its keys and what the load found in DIR, and a later
-run with the same ``--events`` and ``--seed`` reuses them instead of generating the data again
-(the database is upgraded to the current schema first, as ``kirok init`` does).
+``--keep DIR`` keeps the SQLite database, its keys and what the load found in DIR (and, for
+PostgreSQL, a database ``kirok_bench_web_<events>_<seed>`` on the server), and a later run with
+the same ``--events`` and ``--seed`` reuses them instead of generating the data again (the
+database is upgraded to the current schema first, as ``kirok init`` does).
 
 ``--profile`` runs the same searches and lists in this process under cProfile afterwards and
 prints where the time goes (the latencies above are measured without it).
@@ -67,7 +68,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-from _common import postgres_available, sqlite_url, throwaway_postgres
+from _common import kept_postgres, postgres_available, sqlite_url, throwaway_postgres
 
 from kirok.demo.synthetic import generate
 from kirok.domain.records import Event, Record
@@ -425,13 +426,13 @@ def run_backend(backend: str, db_url: str, folder: Path, args: argparse.Namespac
     )
     kept = folder / f"{backend}-{args.events}-{args.seed}.json"
     with initialise(settings) as store:
-        if backend == "sqlite" and args.keep and kept.exists():
+        if args.keep and kept.exists():
             _log(f"backend {backend}: reusing the ~{args.events:,} events kept in {folder}")
             loaded = Loaded(**json.loads(kept.read_text()))
         else:
             _log(f"backend {backend}: loading ~{args.events:,} events")
             loaded = load(store, args.seed, args.events)
-            if backend == "sqlite" and args.keep:
+            if args.keep:
                 kept.write_text(json.dumps(dataclasses.asdict(loaded)))
         user = users.find_user(store, f"bench-{args.role}") or users.add_user(
             store, f"bench-{args.role}", args.role, PASSWORD, actor="bench"
@@ -511,7 +512,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--workers", type=int, default=2, help="server worker processes (kirok serve --workers)"
     )
     parser.add_argument(
-        "--keep", type=Path, help="keep the SQLite database in this folder and reuse it later"
+        "--keep",
+        type=Path,
+        help="keep the databases (SQLite's and the keys here, PostgreSQL's on the server)",
     )
     parser.add_argument("--profile", action="store_true", help="cProfile searches and lists")
     parser.add_argument("--profile-requests", type=int, default=100)
@@ -539,8 +542,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             ok &= run_backend("sqlite", url, kept, args)
         if args.backend in ("postgres", "both"):
             if postgres_available():
-                url = stack.enter_context(throwaway_postgres("kirok_bench_web"))
-                ok &= run_backend("postgres", url, folder, args)
+                if args.keep:
+                    args.keep.mkdir(parents=True, exist_ok=True)
+                    url = kept_postgres(f"kirok_bench_web_{args.events}_{args.seed}")
+                    ok &= run_backend("postgres", url, args.keep, args)
+                else:
+                    url = stack.enter_context(throwaway_postgres("kirok_bench_web"))
+                    ok &= run_backend("postgres", url, folder, args)
             elif args.backend == "postgres":
                 print("PostgreSQL is not reachable (KIROK_BENCH_PG_ADMIN_URL)")
                 return 1
