@@ -37,7 +37,7 @@ from kirok.domain.records import (
     VoteCount,
 )
 from kirok.services.context import KeyMismatch, Settings, initialise, open_store
-from kirok.store import grams, migrate
+from kirok.store import grams, migrate, repository
 from kirok.store.engine import create_engine
 from kirok.store.repository import ListQuery, RecordStore
 
@@ -232,6 +232,45 @@ def test_filters_by_date_overlap_term_and_place(store: RecordStore) -> None:
     assert sorted(e.title for e in in_range) == ["B", "C"]  # type: ignore[attr-defined]
     assert [e.title for e in by_term] == ["C"]  # type: ignore[attr-defined]
     assert [e.title for e in by_place] == ["A"]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("merged", [64, 0])
+def test_a_list_of_several_places_pages_through_them_in_list_order(
+    store: RecordStore, monkeypatch: pytest.MonkeyPatch, merged: int
+) -> None:
+    """Several places are read one ordered scan per place and merged (``_MERGED_PLACES``), or
+    with one filter when there are too many: the same pages either way."""
+    monkeypatch.setattr(repository, "_MERGED_PLACES", merged)
+    with store.write("alice") as uow:
+        places = [uow.add(Place(place_kind="county", names=[PlaceName(text=n)])) for n in "ABC"]
+    written: list[Event] = []
+    for round_ in range(4):  # separate units of work
+        with store.write("alice") as uow:
+            for i in range(7):
+                place = places[(i + round_) % 3].id if i % 4 else None
+                level = Confidentiality.SECRET if i == 5 else Confidentiality.INTERNAL
+                event = uow.add(Event(title=f"{round_}-{i}", place_id=place, confidentiality=level))
+                if place is not None and level is Confidentiality.INTERNAL:
+                    written.append(event)
+    ids = [p.id for p in places]
+    levels = [Confidentiality.PUBLIC, Confidentiality.INTERNAL]
+    with store.read() as uow:
+        pages = [
+            [
+                r.id
+                for r in uow.list(
+                    ListQuery(
+                        "event", place_ids=ids, confidentiality=levels, limit=4, offset=offset
+                    )
+                )
+            ]  # fmt: skip
+            for offset in range(0, 24, 4)
+        ]
+        total = uow.count(ListQuery("event", place_ids=ids, confidentiality=levels))
+    everything = [i for page in pages for i in page]
+    assert total == len(written) == 16
+    expected = [e.id for e in sorted(written, key=lambda e: (e.created_at, e.id))]
+    assert everything == expected  # list order: created_at, then id
 
 
 def test_search_finds_korean_and_english(store: RecordStore) -> None:

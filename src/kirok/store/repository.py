@@ -15,6 +15,7 @@ a copy of each current version; history reads both alike.
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import functools
 import itertools
 import json
@@ -55,6 +56,7 @@ R = TypeVar("R", bound=Record)
 ANALYZE_AFTER = 1000
 _SQLITE_ANALYSIS_LIMIT = 1000
 _SEARCH_BATCH = 256  # search candidates read per query
+_MERGED_PLACES = 64  # a list of up to this many places merges one ordered read per place
 _STATS_TTL = 600.0  # seconds a store keeps PostgreSQL's search index statistics
 SEARCH_GRAMS_KEY = "search_grams"  # kirok_meta: the grams every search row holds (0009)
 TRIGRAM_INDEX = "2+3"
@@ -469,7 +471,23 @@ class UnitOfWork:
         return None if row is None else str(row.id)
 
     def list(self, query: ListQuery) -> list[Record]:
-        statement = self._filtered(query).order_by(records.c.created_at, records.c.id)
+        places = query.place_ids
+        if places is not None and 1 < len(places) <= _MERGED_PLACES:
+            # A place and its sub-places: each place's rows in list order through the place
+            # index, merged, instead of every row of them all fetched and sorted (a province's
+            # 5,000 events: 29-39 ms on PostgreSQL).
+            wanted = query.offset + query.limit
+            parts = [
+                self._filtered(dataclasses.replace(query, place_ids=[place]))
+                .order_by(records.c.created_at, records.c.id)
+                .limit(wanted)
+                .subquery()
+                for place in places
+            ]
+            merged = sa.union_all(*(sa.select(part) for part in parts)).subquery()
+            statement = sa.select(merged).order_by(merged.c.created_at, merged.c.id)
+        else:
+            statement = self._filtered(query).order_by(records.c.created_at, records.c.id)
         rows = self.connection.execute(statement.limit(query.limit).offset(query.offset))
         return [self._record(row) for row in rows]
 

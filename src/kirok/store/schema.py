@@ -53,8 +53,9 @@ records = sa.Table(
         sqlite_where=sa.text("deleted_at IS NULL"),
         postgresql_where=sa.text("deleted_at IS NULL"),
     ),
-    # the list filters, each answering its count from the index alone (migration 0008); the
-    # last also groups the dashboard's acts by type and year; (kind, id) walks a kind by id
+    # the list filters, each answering its count from the index alone (migration 0008); a
+    # place's records also in list order (0010); the last also groups the dashboard's acts by
+    # type and year; (kind, id) walks a kind by id
     *(
         sa.Index(
             f"ix_records_live_{'_'.join(columns)}",
@@ -64,7 +65,7 @@ records = sa.Table(
         )
         for columns in (
             ("kind", "id"),
-            ("kind", "place_id", "confidentiality"),
+            ("kind", "place_id", "created_at", "id", "confidentiality"),
             ("kind", "date_from", "date_to", "confidentiality"),
             ("kind", "term", "date_from", "confidentiality"),
         )
