@@ -74,3 +74,64 @@ def test_birth_years_two_apart_have_their_own_level(left: str, right: str, expec
 def test_slips_in_a_full_birth_date(left: str, right: str, expected: str) -> None:
     assert _level("birth", {"birth_date": left, "full_name": "Tara Green"},
                   {"birth_date": right, "full_name": "Tara Green"}) == expected  # fmt: skip
+
+
+def _slips(text: str, alphabet: str) -> set[str]:
+    """Every string one substitution, adjacent transposition, insertion or deletion away."""
+    out = set()
+    for i in range(len(text) + 1):
+        for c in alphabet:
+            out.add(text[:i] + c + text[i:])
+            if i < len(text):
+                out.add(text[:i] + c + text[i + 1 :])
+        if i < len(text):
+            out.add(text[:i] + text[i + 1 :])
+        if i < len(text) - 1:
+            out.add(text[:i] + text[i + 1] + text[i] + text[i + 2 :])
+    return out - {text}
+
+
+def _agree(condition: str, plain: str, pairs: pd.DataFrame) -> None:
+    con = duckdb.connect()
+    con.register("pairs", pairs)
+    differ, hits = con.execute(
+        f"SELECT count(*) FILTER (coalesce({condition}, FALSE) <> coalesce({plain}, FALSE)), "
+        f"count(*) FILTER (coalesce({plain}, FALSE)) FROM pairs"
+    ).fetchall()[0]
+    assert differ == 0
+    assert hits > 100  # the slips are there, and reach the level
+
+
+def test_the_cheap_check_before_a_dates_edit_distance_drops_no_slip() -> None:
+    from kirok.linkage.model import _DATE_SLIP
+
+    rows = []
+    for date in ("19140913", "19860505", "20011231", "19991009"):
+        for other in _slips(date, "0123456789") | {"19530101", "19860517", "19140931"}:
+            if len(other) != 8:  # a date always has eight digits (prepare.parse_birth)
+                continue
+            left, right = (f"{d[:4]}-{d[4:6]}-{d[6:]}" for d in (date, other))
+            years = {"birth_year_l": int(date[:4]), "birth_year_r": int(other[:4])}
+            rows.append({"birth_full_l": left, "birth_full_r": right, **years})
+    plain = (
+        """damerau_levenshtein(replace("birth_full_l", '-', ''), """
+        """replace("birth_full_r", '-', '')) <= 1"""
+    )
+    _agree(_DATE_SLIP, plain, pd.DataFrame(rows))
+
+
+def test_the_cheap_checks_before_a_keys_edit_distance_drop_no_slip() -> None:
+    from kirok.linkage.model import _ONE_EDIT
+
+    rows = []
+    for key in ("kuknam", "tonggun", "solju", "pomchon", "yong"):
+        for other in _slips(key, "abcghjklmnopsuy") | {"chorsu", "kuknom", "yongho"}:
+            rows.append({"given_k_l": key, "given_k_r": other,
+                         "given_hangul_l": None, "given_hangul_r": None})  # fmt: skip
+    plain = (
+        'abs(length("given_k_l") - length("given_k_r")) <= 1 '
+        'AND least(length("given_k_l"), length("given_k_r")) >= 4 '
+        'AND damerau_levenshtein("given_k_l", "given_k_r") <= 1'
+    )
+    frame = pd.DataFrame(rows).astype({"given_hangul_l": "string", "given_hangul_r": "string"})
+    _agree(_ONE_EDIT, plain, frame)
