@@ -30,6 +30,7 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from pydantic import ValidationError
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection, Engine
 
 from kirok.domain.dates import DateParseError, parse_date
@@ -90,6 +91,14 @@ class ListQuery:
     refers_to: str | None = None
     limit: int = 100
     offset: int = 0
+
+
+def _one_of(column: sa.Column[str], values: Sequence[str], dialect: str) -> sa.ColumnElement[bool]:
+    """``column IN values``; on PostgreSQL as ``= ANY(array)``, one parameter whatever the number
+    of values, so the statement's text stays the same and is parsed and prepared once."""
+    if dialect == "postgresql":
+        return column == sa.any_(sa.bindparam(None, list(values), type_=ARRAY(sa.String)))
+    return column.in_(values)
 
 
 class _CountCache:
@@ -571,7 +580,7 @@ class UnitOfWork:
             ).all()
             if batch:
                 statement = sa.select(records).where(
-                    records.c.id.in_([row.record_id for row in batch]),
+                    _one_of(records.c.id, [row.record_id for row in batch], self._dialect),
                     records.c.deleted_at.is_(None),
                 )
                 if kinds:
