@@ -135,3 +135,45 @@ def test_the_cheap_checks_before_a_keys_edit_distance_drop_no_slip() -> None:
     )
     frame = pd.DataFrame(rows).astype({"given_hangul_l": "string", "given_hangul_r": "string"})
     _agree(_ONE_EDIT, plain, frame)
+
+
+def _blocked(left: dict[str, str], right: dict[str, str]) -> bool:
+    """Whether the model's blocking rules make the two records (two lists) a candidate pair."""
+    from kirok.linkage.pipeline import predict_frame
+
+    frames = [
+        pd.DataFrame([{"record_id": "l", **left}]),
+        pd.DataFrame([{"record_id": "r", **right}]),
+    ]
+    df, _, _, _ = predict_frame(frames, train=False, keep_above=0.0)
+    return len(df) == 1
+
+
+@pytest.mark.parametrize(
+    ("left", "right"),
+    [
+        # slips in both name parts, no date (FEBRL4 rec-1018)
+        ({"family_name": "cbobett", "given_name": "biana"},
+         {"family_name": "cobbett", "given_name": "bianca"}),
+        # ... and a date from elsewhere (rec-2053)
+        ({"family_name": "fitzpagrick", "given_name": "flytnn", "birth_date": "19540125"},
+         {"family_name": "fitzpatrick", "given_name": "flynn", "birth_date": "19550713"}),
+        # the year's last digit and the month's first swapped, names with slips (rec-963)
+        ({"family_name": "sibeer", "given_name": "clohagh", "birth_date": "19104913"},
+         {"family_name": "sieber", "given_name": "clodagh", "birth_date": "19140913"}),
+        # ... and the given names different (rec-86)
+        ({"family_name": "son", "given_name": "abbie", "birth_date": "19409716"},
+         {"family_name": "son", "given_name": "aiden", "birth_date": "19490716"}),
+    ],
+)  # fmt: skip
+def test_blocking_keeps_slips_in_both_names_and_a_date_swapped_across_its_parts(
+    left: dict[str, str], right: dict[str, str]
+) -> None:
+    assert _blocked(left, right)
+
+
+def test_blocking_leaves_out_names_that_only_start_alike() -> None:
+    assert not _blocked({"family_name": "cobbett", "given_name": "bianca"},
+                        {"family_name": "carter", "given_name": "brandon"})  # fmt: skip
+    assert not _blocked({"family_name": "son", "birth_date": "19409716"},
+                        {"family_name": "hage", "birth_date": "19490726"})  # fmt: skip
