@@ -127,8 +127,16 @@ def estimate_u(
     out = for_dialect(settings, "duckdb")
     sample = _u_sample(prepared, max_pairs, seed)
     columns = [c for c in sample.columns if c not in ("_frame", "_row")]
-    join = 'l."_frame" < r."_frame"' if len(prepared) > 1 else 'l."_row" < r."_row"'
-    pairs = ", ".join(f'l."{c}" AS "{c}_l", r."{c}" AS "{c}_r"' for c in columns)
+    both = ", ".join(f'l."{c}" AS "{c}_l", r."{c}" AS "{c}_r"' for c in columns)
+    names = [f"__kirok_u_{i}" for i in range(len(prepared))]
+    if len(prepared) == 1:
+        pairs = f'SELECT {both} FROM {names[0]} AS l JOIN {names[0]} AS r ON l."_row" < r."_row"'
+    else:  # each frame apart: a cross join of two tables is cheaper than a join on the frame
+        pairs = " UNION ALL ".join(
+            f"SELECT {both} FROM {a} AS l CROSS JOIN {b} AS r"
+            for i, a in enumerate(names)
+            for b in names[i + 1 :]
+        )
     cases = []
     for i, comp in enumerate(out["comparisons"]):
         whens = " ".join(
@@ -137,15 +145,15 @@ def estimate_u(
             if lv["sql_condition"].strip().upper() != "ELSE"
         )
         cases.append(f"CASE {whens} ELSE {len(comp['comparison_levels']) - 1} END AS g{i}")
-    connection.register("__kirok_u_sample", sample)
+    for i, name in enumerate(names):
+        connection.register(name, sample[sample["_frame"] == i])
     try:
         counts = connection.execute(
-            f"SELECT {', '.join(cases)}, count(*) AS n FROM "
-            f"(SELECT {pairs} FROM __kirok_u_sample AS l JOIN __kirok_u_sample AS r ON {join}) "
-            "GROUP BY ALL"
+            f"SELECT {', '.join(cases)}, count(*) AS n FROM ({pairs}) GROUP BY ALL"
         ).df()
     finally:
-        connection.unregister("__kirok_u_sample")
+        for name in names:
+            connection.unregister(name)
     n_pairs = float(counts["n"].sum())
     floor = U_FLOOR_SAMPLES / max(n_pairs, 1.0)
     for i, comp in enumerate(out["comparisons"]):
