@@ -37,6 +37,12 @@ given name, birth year, birthplace), before any recording error: a true pair tha
 no more than its namesakes do cannot be told from them by any model, and their number grows
 with the population (the given-name and family-name distributions are fixed, so every
 doubling of the people doubles each person's namesakes).
+
+*clusters by threshold* clusters the same scored pairs again at each threshold of the grid the
+default thresholds are chosen from (0.5 … 0.99), as ``link_at_scale`` would (chain veto
+included), with the size of the review band below each; the lowest threshold whose cluster
+precision is at least 0.98 is printed. ``kirok.linkage.defaults.SCALE_THRESHOLD`` is the lowest
+that stays there at every size measured (docs/explanation/linkage.md).
 """
 
 from __future__ import annotations
@@ -360,7 +366,7 @@ def _kirok(frame: pd.DataFrame, person: np.ndarray, threshold: float, floor: flo
     result = link_at_scale(
         frame, threshold=threshold, review_floor=floor, memory_limit=os.environ.get(MEMORY_ENV)
     )
-    return _figures(result, person, threshold)
+    return _figures(result, person, threshold, floor)
 
 
 def _truth_m(frame: pd.DataFrame, person: np.ndarray, threshold: float, floor: float) -> dict:
@@ -375,7 +381,7 @@ def _truth_m(frame: pd.DataFrame, person: np.ndarray, threshold: float, floor: f
     result = link_at_scale(
         frame, threshold=threshold, review_floor=floor, memory_limit=memory, model=model
     )
-    return _figures(result, person, threshold)
+    return _figures(result, person, threshold, floor)
 
 
 def truth_model(frame: pd.DataFrame, person: np.ndarray, model: dict[str, Any]) -> dict[str, Any]:
@@ -421,7 +427,8 @@ def truth_model(frame: pd.DataFrame, person: np.ndarray, model: dict[str, Any]) 
     return out
 
 
-def _figures(result: Any, person: np.ndarray, threshold: float) -> dict:
+def _figures(result: Any, person: np.ndarray, threshold: float, floor: float) -> dict:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # before the sweep
     index = {rid: i for i, rid in enumerate(result.ids)}
     clusters = result.clusters
     roots = np.array([index[clusters[rid]] for rid in result.ids], dtype=np.int64)
@@ -431,9 +438,45 @@ def _figures(result: Any, person: np.ndarray, threshold: float) -> dict:
         "pairs": pair_metrics(person, result.left, result.right, result.probability, threshold),
         "clusters": cluster_metrics(person, roots),
         "no_veto": cluster_metrics(person, _components(result, threshold)),
+        "sweep": cluster_sweep(result, person, floor),
         "review": len(result.clustering.review),
         "lambda": float(result.model.get("probability_two_random_records_match", 0.0)),
+        "peak_rss": peak,
     }
+
+
+def cluster_sweep(result: Any, person: np.ndarray, floor: float) -> list[dict[str, float]]:
+    """Cluster precision / recall / F1 at each threshold of the calibration grid, from the same
+    scored pairs, as ``link_at_scale`` clusters them (``scale.cluster_arrays``, the chain veto
+    below the lower of the review floor and ``DEFAULT_VETO_BELOW``), and the review band below
+    each threshold: the pairs scored in ``[floor, t)``."""
+    from kirok.linkage.defaults import DEFAULT_VETO_BELOW
+    from kirok.linkage.scale import cluster_arrays
+
+    index = {rid: i for i, rid in enumerate(result.ids)}
+    out = []
+    for t in CLUSTER_GRID:
+        # the review floor only chooses which pairs are listed for review, never the clusters:
+        # at t itself no pair between the veto and t is turned into an object
+        clustering, _ = cluster_arrays(
+            result.ids,
+            result.left,
+            result.right,
+            result.probability,
+            threshold=t,
+            review_floor=t,
+            veto_below=min(floor, DEFAULT_VETO_BELOW),
+        )
+        roots = np.array([index[clustering.clusters[r]] for r in result.ids], dtype=np.int64)
+        band = int(((result.probability >= min(floor, t)) & (result.probability < t)).sum())
+        out.append({"threshold": t, **cluster_metrics(person, roots), "review": float(band)})
+    return out
+
+
+def lowest_safe(sweep: list[dict[str, float]], precision: float) -> float | None:
+    """The lowest threshold of the sweep whose cluster precision is at least ``precision``."""
+    ok = [row["threshold"] for row in sweep if row["precision"] >= precision]
+    return min(ok) if ok else None
 
 
 def _components(result: Any, threshold: float) -> np.ndarray:
@@ -533,7 +576,7 @@ def _child(queue: Any, method: str, path: str, threshold: float, floor: float) -
         frame, person, _ = load(Path(path))
         run = {"kirok": _kirok, "truth-m": _truth_m, "stock": _stock}[method]
         result = run(frame, person, threshold, floor)
-        result["peak_rss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        result.setdefault("peak_rss", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
         queue.put(result)
     except BaseException as error:  # the parent reports it and carries on
         queue.put({"error": f"{type(error).__name__}: {error}"})
@@ -557,6 +600,10 @@ TARGET_SECONDS = 120.0
 TARGET_RECALL = 0.95
 TARGET_PRECISION = 0.99  # a false merge of two victims is worse than a missed link
 THRESHOLD_GRID = (0.5, 0.7, 0.8, 0.9, 0.95, 0.99)  # pairwise precision / recall printed at each
+# cluster precision / recall by threshold: the grid the default thresholds are chosen from
+# (bench_linkage_calibration.THRESHOLDS; docs/explanation/linkage.md, "Choosing the threshold")
+CLUSTER_GRID = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99)
+SAFE_PRECISION = 0.98  # the rule: the lowest threshold of the grid with cluster precision >= it
 
 
 def _report(method: str, r: dict) -> str:
@@ -581,11 +628,27 @@ def _report(method: str, r: dict) -> str:
         )
         + f"\n{method:<6} pairwise P/R by threshold: "
         + "  ".join(f"{t:.2f} {p:.4f}/{rc:.4f}" for t, p, rc in pm["by_threshold"])
+        + ("".join(_sweep_lines(method, r["sweep"])) if "sweep" in r else "")
     )
 
 
+def _sweep_lines(method: str, sweep: list[dict[str, float]]) -> list[str]:
+    lines = [f"\n{method:<6} clusters by threshold:  t  precision  recall  F1  review band"]
+    for row in sweep:
+        lines.append(
+            f"\n{method:<6} sweep {row['threshold']:.2f} {row['precision']:.4f} "
+            f"{row['recall']:.4f} {row['f1']:.4f} {int(row['review']):,}"
+        )
+    safe = lowest_safe(sweep, SAFE_PRECISION)
+    lines.append(
+        f"\n{method:<6} lowest threshold with cluster P>={SAFE_PRECISION}: "
+        + ("none of the grid" if safe is None else f"{safe:.2f}")
+    )
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
-    from kirok.linkage.defaults import DEFAULT_REVIEW_FLOOR, DEFAULT_THRESHOLD
+    from kirok.linkage.defaults import DEFAULT_REVIEW_FLOOR, SCALE_THRESHOLD
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=1_600_000, help="records (default 1,600,000)")
@@ -603,7 +666,12 @@ def main(argv: list[str] | None = None) -> int:
         default=STOCK_LIMIT,
         help=f"run stock Splink only up to this many records ({STOCK_LIMIT:,})",
     )
-    parser.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
+    parser.add_argument(
+        "--threshold",
+        type=float,
+        default=SCALE_THRESHOLD,
+        help=f"for both methods; default: the scale path's ({SCALE_THRESHOLD})",
+    )
     parser.add_argument("--review-floor", type=float, default=DEFAULT_REVIEW_FLOOR)
     parser.add_argument(
         "--cache",
@@ -649,6 +717,10 @@ def main(argv: list[str] | None = None) -> int:
         # the truth check: the scored pairs and clusters are consistent with the data
         pm, cm = r["pairs"], r["clusters"]
         ok &= 0.0 <= pm["recall"] <= pm["completeness"] <= 1.0 and 0.0 <= cm["recall"] <= 1.0
+        # the sweep clusters as the run did: at the run's threshold it finds the same clusters
+        for row in r.get("sweep", ()):
+            if row["threshold"] == args.threshold:
+                ok &= (row["precision"], row["recall"]) == (cm["precision"], cm["recall"])
     print(f"load average at the end {os.getloadavg()[0]:.1f}", flush=True)
     if "kirok" in results:
         r = results["kirok"]

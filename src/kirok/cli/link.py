@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from kirok.linkage.defaults import DEFAULT_REVIEW_FLOOR, DEFAULT_THRESHOLD
+from kirok.linkage.defaults import DEFAULT_REVIEW_FLOOR, DEFAULT_THRESHOLD, SCALE_THRESHOLD
 
 link_app = typer.Typer(help="Record linkage: find the records that describe the same person.")
 err = Console(stderr=True)
@@ -64,6 +64,22 @@ def _write_pairs(path: Path, result: Any, threshold: float) -> None:
             )
 
 
+THRESHOLD_HELP = (
+    f"Match probability at which records are linked. Default: {DEFAULT_THRESHOLD:.2f}, or "
+    f"{SCALE_THRESHOLD:.2f} for an input large enough for the scale path (DuckDB); each was "
+    "calibrated on its own benchmarks."
+)
+
+
+def whose_threshold(given: float | None, used: float) -> str:
+    """Where the threshold a run used came from."""
+    if given is not None:
+        return "(given)"
+    if used == SCALE_THRESHOLD != DEFAULT_THRESHOLD:
+        return "(the default for an input this large)"
+    return "(the default)"
+
+
 def dedupe(
     source: Annotated[
         Path,
@@ -79,9 +95,14 @@ def dedupe(
         EngineName.duckdb
     ),
     threshold: Annotated[
-        float,
-        typer.Option(min=0.5, max=1.0, help="Match probability at which records are linked."),
-    ] = DEFAULT_THRESHOLD,
+        float | None,
+        typer.Option(
+            min=0.5,
+            max=1.0,
+            help=THRESHOLD_HELP,
+            show_default=False,
+        ),
+    ] = None,
     review_floor: Annotated[
         float, typer.Option(min=0.01, max=1.0, help="Pairs from here to the threshold: review.")
     ] = DEFAULT_REVIEW_FLOOR,
@@ -102,10 +123,12 @@ def dedupe(
 
     Links pairs whose match probability reaches --threshold; pairs between --review-floor and
     the threshold are counted as needing review (write them with --pairs). Decisions given with
-    --decisions are honoured: "different" is never linked, "same" always is.
+    --decisions are honoured: "different" is never linked, "same" always is. The threshold used
+    is printed at the end.
     """
-    if review_floor > threshold:
-        err.print("[red]error[/red]: --review-floor must not exceed --threshold")
+    lowest = min(DEFAULT_THRESHOLD, SCALE_THRESHOLD) if threshold is None else threshold
+    if review_floor > lowest:
+        err.print(f"[red]error[/red]: --review-floor must not exceed --threshold ({lowest:.2f})")
         raise typer.Exit(2)
     import pandas as pd
 
@@ -157,7 +180,7 @@ def dedupe(
     if save_model:
         save_model.write_text(json.dumps(result.model, indent=2, ensure_ascii=False) + "\n")
     if pairs:
-        _write_pairs(pairs, result, threshold)
+        _write_pairs(pairs, result, result.threshold)
     n_clusters = len(set(result.clusters.values()))
     err.print(
         f"{len(records)} records → {n_clusters} clusters; "
@@ -165,6 +188,7 @@ def dedupe(
         f"{len(result.review)} pairs need review"
         + ("" if result.trained else " (small input: fixed priors, no training)")
     )
+    err.print(f"threshold {result.threshold:.2f} " + whose_threshold(threshold, result.threshold))
     for a, b in result.clustering.conflicts:
         err.print(f"[yellow]conflict[/yellow]: {a} and {b} decided different but joined by 'same'")
 

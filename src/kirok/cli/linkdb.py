@@ -11,8 +11,8 @@ from rich.table import Table
 
 from kirok.cli.common import DbOption, KeyFileOption, KeystoreOption, fail_on_errors, settings
 from kirok.cli.core import cli_actor
-from kirok.cli.link import link_app
-from kirok.linkage.defaults import DEFAULT_REVIEW_FLOOR, DEFAULT_THRESHOLD
+from kirok.cli.link import THRESHOLD_HELP, link_app, whose_threshold
+from kirok.linkage.defaults import DEFAULT_REVIEW_FLOOR
 from kirok.services.context import open_store
 
 console = Console()
@@ -20,7 +20,9 @@ console = Console()
 
 def run(
     engine: Annotated[str, typer.Option(help="duckdb (embedded) or spark.")] = "duckdb",
-    threshold: Annotated[float, typer.Option(min=0.5, max=1.0)] = DEFAULT_THRESHOLD,
+    threshold: Annotated[
+        float | None, typer.Option(min=0.5, max=1.0, help=THRESHOLD_HELP, show_default=False)
+    ] = None,
     review_floor: Annotated[float, typer.Option(min=0.0, max=1.0)] = DEFAULT_REVIEW_FLOOR,
     db: DbOption = None,
     keystore: KeystoreOption = None,
@@ -43,7 +45,8 @@ def run(
     console.print(
         f"[green]linked[/green] {result.n_records} records into {clusters} clusters; "
         f"{len(result.review)} pairs for review; {result.decisions_applied} decisions honoured "
-        f"(run {result.id})"
+        f"(run {result.id}); threshold {result.threshold:.2f} "
+        + whose_threshold(threshold, result.threshold)
     )
 
 

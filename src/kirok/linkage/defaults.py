@@ -1,13 +1,19 @@
 """The linkage thresholds, in a module light enough for the CLI to import at start-up.
 
-How they were chosen, with the measured table: docs/explanation/linkage.md
-(`bench/bench_linkage_calibration.py`). In short: the lowest threshold of a fixed grid whose
-cluster precision stays at or above 0.98 on every benchmark; the lowest review floor at which
+How they were chosen, with the measured tables: docs/explanation/linkage.md
+(`bench/bench_linkage_calibration.py`, `bench/bench_linkage_scale.py`). In short: the lowest
+threshold of a fixed grid whose cluster precision stays at or above 0.98 on every benchmark
+(for the scale path, at every size measured); the lowest review floor at which
 at least half of the pairs each lower step adds are true; and a chain veto low enough that only
 pairs the model all but rules out keep two clusters apart.
 """
 
 DEFAULT_THRESHOLD = 0.70
+# The scale path's (kirok.linkage.scale.link_at_scale, from 50,000 records on), by the same rule
+# on bench/bench_linkage_scale.py at 100,000, 400,000 and 1.6 million records: at 0.70 cluster
+# precision was 0.980 / 0.972 / 0.938, at 0.80 0.985 / 0.981 / 0.961, at 0.90 0.992 / 0.989 /
+# 0.982. Namesakes grow with the population, and with them the chains of near-certain links.
+SCALE_THRESHOLD = 0.90
 DEFAULT_REVIEW_FLOOR = 0.30
 # A compared pair a trained model scores below this keeps its two records out of one cluster
 # (decisions.cluster); scored by the untrained priors, the review floor does

@@ -55,6 +55,7 @@ class LinkageResult:
     trained: bool
     n_records: int
     timings: dict[str, float] = field(default_factory=dict)
+    threshold: float = DEFAULT_THRESHOLD  # the match probability the clusters were cut at
 
     @property
     def clusters(self) -> dict[str, str]:
@@ -422,7 +423,7 @@ def link_records(
     decisions: Mapping[Pair, Decision | str] | None = None,
     *,
     engine: str = "duckdb",
-    threshold: float = DEFAULT_THRESHOLD,
+    threshold: float | None = None,
     review_floor: float = DEFAULT_REVIEW_FLOOR,
     model: Settings | None = None,
     train: bool | None = None,
@@ -441,6 +442,8 @@ def link_records(
     ``unscored`` are ids of records the model must not compare (a witness known only by a
     pseudonym): each gets a cluster of its own, joined to another only by a person's "same"
     (below the scale threshold; at scale it stays alone).
+    ``threshold`` is the path's own calibrated default unless given: ``SCALE_THRESHOLD`` at
+    scale, ``DEFAULT_THRESHOLD`` otherwise (``kirok.linkage.defaults``).
     """
     if engine == "duckdb" and model is None and train is not False and not extra_columns:
         if len(records) >= scale_input:
@@ -453,8 +456,10 @@ def link_records(
             for rid in unscored:
                 big.clustering.clusters.setdefault(rid, rid)
             return LinkageResult(
-                big.clustering, big.review_pairs, big.model, True, big.n_records, big.timings
-            )
+                big.clustering, big.review_pairs, big.model, True, big.n_records, big.timings,
+                big.threshold,
+            )  # fmt: skip
+    threshold = DEFAULT_THRESHOLD if threshold is None else threshold
     scored, trained_model, trained, timings = score(
         [records],
         engine=engine,
@@ -482,4 +487,4 @@ def link_records(
     )
     pairs = [p for p in scored if p.match_probability >= review_floor]
     timings["cluster"] = time.perf_counter() - t
-    return LinkageResult(clustering, pairs, trained_model, trained, len(ids), timings)
+    return LinkageResult(clustering, pairs, trained_model, trained, len(ids), timings, threshold)

@@ -1,9 +1,9 @@
 """Deduplicating millions of records on one machine: kirok's model with settings for scale.
 
 :func:`link_at_scale` runs the model of :mod:`kirok.linkage.model` on DuckDB as
-:func:`kirok.linkage.pipeline.link_records` does (same comparisons, training, threshold, review
-floor and chain veto) and returns the same clusters, with four changes that only matter when
-the input is large:
+:func:`kirok.linkage.pipeline.link_records` does (same comparisons, training, review floor and
+chain veto) and returns the same clusters, with five changes that only matter when the input is
+large:
 
 1. The derived columns are computed once per distinct value (:mod:`kirok.linkage.bulk`).
 2. Records are numbered: Splink compares integer ids, and scored pairs come back as numpy
@@ -19,6 +19,9 @@ the input is large:
    gives on all the scored pairs, but builds Python objects only for the pairs that can
    matter: edges at or above the review floor, and the pairs below it whose two records the
    threshold edges would put in one cluster (the veto pairs among them).
+5. The threshold is :data:`kirok.linkage.defaults.SCALE_THRESHOLD` unless one is given, chosen
+   by the pipeline's rule on the scale benchmark: at 1.6 million records the pipeline's
+   :data:`~kirok.linkage.defaults.DEFAULT_THRESHOLD` let cluster precision fall to 0.94.
 """
 
 from __future__ import annotations
@@ -34,7 +37,12 @@ import pandas as pd
 
 from kirok.linkage.bulk import prepare_bulk
 from kirok.linkage.decisions import Clustering, Decision, Pair, ScoredPair, cluster, pair_key
-from kirok.linkage.defaults import DEFAULT_REVIEW_FLOOR, DEFAULT_THRESHOLD, DEFAULT_VETO_BELOW
+from kirok.linkage.defaults import (
+    DEFAULT_REVIEW_FLOOR,
+    DEFAULT_THRESHOLD,
+    DEFAULT_VETO_BELOW,
+    SCALE_THRESHOLD,
+)
 from kirok.linkage.engines import duckdb_connection
 from kirok.linkage.model import Settings, build_settings, floor_probabilities, for_dialect, neutral
 
@@ -91,6 +99,7 @@ class ScaleResult:
     left: np.ndarray  # every scored pair: record numbers and match probability
     right: np.ndarray
     probability: np.ndarray
+    threshold: float  # the match probability the clusters were cut at
     timings: dict[str, float] = field(default_factory=dict)
     cpu: dict[str, float] = field(default_factory=dict)
 
@@ -330,7 +339,7 @@ def link_at_scale(
     records: pd.DataFrame,
     decisions: Mapping[Pair, Decision | str] | None = None,
     *,
-    threshold: float = DEFAULT_THRESHOLD,
+    threshold: float | None = None,
     review_floor: float = DEFAULT_REVIEW_FLOOR,
     blocking: Sequence[Mapping[str, Any]] = SCALE_BLOCKING_RULES,
     training: str = "scale",
@@ -343,6 +352,9 @@ def link_at_scale(
 ) -> ScaleResult:
     """Deduplicate a large set of records (see the module docstring) on DuckDB.
 
+    ``threshold`` is :data:`kirok.linkage.defaults.SCALE_THRESHOLD` unless given: the lowest
+    threshold at which clusters stayed at least 98% precise on the scale benchmark
+    (docs/explanation/linkage.md, "Choosing the threshold").
     ``strict_lambda`` re-estimates the probability that two records match (λ) from pairs that
     agree on the name *and the full date of birth* (see :data:`STRICT_LAMBDA_RULE`).
     ``training="scale"`` trains with :data:`SCALE_EM_SESSIONS`; ``"pipeline"`` as
@@ -359,6 +371,7 @@ def link_at_scale(
     """
     from splink import DuckDBAPI, Linker
 
+    cut = SCALE_THRESHOLD if threshold is None else threshold
     timings: dict[str, float] = {}
     cpu: dict[str, float] = {}
     clock = [time.perf_counter(), time.process_time()]
@@ -412,12 +425,12 @@ def link_at_scale(
         right,
         probability,
         decisions,
-        threshold=threshold,
+        threshold=cut,
         review_floor=review_floor,
         veto_below=min(review_floor, DEFAULT_VETO_BELOW) if veto_below is None else veto_below,
         explain=_explainer(api, prepared, model, ids) if explain else None,
     )
     lap("cluster")
     return ScaleResult(
-        clustering, review_pairs, model, n, ids, left, right, probability, timings, cpu
+        clustering, review_pairs, model, n, ids, left, right, probability, cut, timings, cpu
     )

@@ -20,7 +20,7 @@ from kirok.domain.errors import KirokError
 from kirok.domain.records import Act, LinkageRun, LinkDecision, Person, ReviewPair
 from kirok.domain.vocabulary import get_term
 from kirok.linkage.decisions import Decision, Pair, pair_key
-from kirok.linkage.defaults import DEFAULT_REVIEW_FLOOR, DEFAULT_THRESHOLD
+from kirok.linkage.defaults import DEFAULT_REVIEW_FLOOR
 from kirok.linkage.pipeline import link_records
 from kirok.linkage.prepare import CONTRACT_COLUMNS
 from kirok.store.repository import RecordStore
@@ -110,11 +110,15 @@ def run_linkage(
     actor: str,
     *,
     engine: str = "duckdb",
-    threshold: float = DEFAULT_THRESHOLD,
+    threshold: float | None = None,
     review_floor: float = DEFAULT_REVIEW_FLOOR,
     progress: Progress = lambda _: None,
 ) -> LinkageRun:
-    """Link every stored individual and store the clusters and the review queue."""
+    """Link every stored individual and store the clusters and the review queue.
+
+    Without a ``threshold``, the linkage path's own default (see ``link_records``); the run
+    stores the one used.
+    """
     progress("reading persons")
     with store.read() as uow:
         persons = [p for p in uow.iter_kind("person") if isinstance(p, Person)]
@@ -133,7 +137,7 @@ def run_linkage(
     )
     run = LinkageRun(
         engine=engine,
-        threshold=threshold,
+        threshold=result.threshold,
         review_floor=review_floor,
         trained=result.trained,
         n_records=result.n_records,
