@@ -238,8 +238,8 @@ def test_filters_by_date_overlap_term_and_place(store: RecordStore) -> None:
 def test_a_list_of_several_places_pages_through_them_in_list_order(
     store: RecordStore, monkeypatch: pytest.MonkeyPatch, merged: int
 ) -> None:
-    """Several places are read one ordered scan per place and merged (``_MERGED_PLACES``), or
-    with one filter when there are too many: the same pages either way."""
+    """Several places are read one ordered scan per place and merged (``_MERGED_PLACES``, on
+    PostgreSQL), or with one filter (SQLite, or too many places): the same pages either way."""
     monkeypatch.setattr(repository, "_MERGED_PLACES", merged)
     with store.write("alice") as uow:
         places = [uow.add(Place(place_kind="county", names=[PlaceName(text=n)])) for n in "ABC"]
