@@ -93,6 +93,18 @@ def test_link_records_gives_a_large_input_the_scale_threshold(large: pd.DataFram
     assert any(p.match_probability >= SCALE_THRESHOLD for p in given.review)
 
 
+@pytest.mark.slow
+def test_a_large_input_gets_the_scale_threshold_on_the_pipeline_too(large: pd.DataFrame) -> None:
+    """A given model runs the pipeline, not the scale path: the default follows the size."""
+    trained = link_records(large, scale_input=2000)
+    again = link_records(large, model=trained.model, scale_input=2000)
+    assert again.threshold == SCALE_THRESHOLD
+    below = link_records(large, model=trained.model, scale_input=len(large) + 1)
+    assert below.threshold == DEFAULT_THRESHOLD
+    # the review band ends where the clusters were cut
+    assert all(p.match_probability < SCALE_THRESHOLD for p in again.review)
+
+
 def test_link_records_gives_a_small_input_the_pipelines_threshold() -> None:
     frame = _generated(300, seed=5)
     default = link_records(frame)

@@ -12,7 +12,12 @@ import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from kirok.linkage.defaults import DEFAULT_REVIEW_FLOOR, DEFAULT_THRESHOLD, SCALE_THRESHOLD
+from kirok.linkage.defaults import (
+    DEFAULT_REVIEW_FLOOR,
+    DEFAULT_THRESHOLD,
+    SCALE_INPUT,
+    SCALE_THRESHOLD,
+)
 
 link_app = typer.Typer(help="Record linkage: find the records that describe the same person.")
 err = Console(stderr=True)
@@ -66,8 +71,8 @@ def _write_pairs(path: Path, result: Any, threshold: float) -> None:
 
 THRESHOLD_HELP = (
     f"Match probability at which records are linked. Default: {DEFAULT_THRESHOLD:.2f}, or "
-    f"{SCALE_THRESHOLD:.2f} for an input large enough for the scale path (DuckDB); each was "
-    "calibrated on its own benchmarks."
+    f"{SCALE_THRESHOLD:.2f} for an input of {SCALE_INPUT:,} records or more (any engine); each "
+    "was calibrated on benchmarks of its size."
 )
 
 

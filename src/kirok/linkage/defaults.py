@@ -9,7 +9,10 @@ pairs the model all but rules out keep two clusters apart.
 """
 
 DEFAULT_THRESHOLD = 0.70
-# The scale path's (kirok.linkage.scale.link_at_scale, from 50,000 records on), by the same rule
+# From this many records on an input is linked on the scale path (kirok.linkage.scale, the
+# reasons in kirok.linkage.pipeline) and clustered at SCALE_THRESHOLD, on any path.
+SCALE_INPUT = 50_000
+# The threshold for inputs of SCALE_INPUT records or more, by the same rule
 # on bench/bench_linkage_scale.py at 100,000, 400,000 and 1.6 million records: at 0.70 cluster
 # precision was 0.980 / 0.972 / 0.938, at 0.80 0.985 / 0.981 / 0.961, at 0.90 0.992 / 0.989 /
 # 0.982. Namesakes grow with the population, and with them the chains of near-certain links.

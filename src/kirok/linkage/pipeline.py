@@ -24,7 +24,13 @@ import pandas as pd
 
 from kirok.linkage.bulk import prepare_bulk
 from kirok.linkage.decisions import Clustering, Decision, Pair, ScoredPair, cluster
-from kirok.linkage.defaults import DEFAULT_REVIEW_FLOOR, DEFAULT_THRESHOLD, DEFAULT_VETO_BELOW
+from kirok.linkage.defaults import (
+    DEFAULT_REVIEW_FLOOR,
+    DEFAULT_THRESHOLD,
+    DEFAULT_VETO_BELOW,
+    SCALE_INPUT,
+    SCALE_THRESHOLD,
+)
 from kirok.linkage.engines import make_api, to_spark_frame
 from kirok.linkage.model import (
     U_FLOOR_SAMPLES,
@@ -43,8 +49,8 @@ SMALL_INPUT = 1000
 # union of BLOCKING_RULES grows with the square of the size (1.2 million pairs at 50,000
 # records of bench_linkage_scale.py, 4.7 million at 100,000) and every pair becomes a Python
 # object. At 50,000 records this path took 114 s of CPU and 7.7 GB, link_at_scale 13 s and
-# 0.55 GB (cluster recall 0.82 against 0.73, precision 0.976 against 0.987).
-SCALE_INPUT = 50_000
+# 0.55 GB (cluster recall 0.82 against 0.73, precision 0.976 against 0.987). SCALE_INPUT is in
+# kirok.linkage.defaults, with the threshold such inputs get.
 
 
 @dataclass
@@ -442,8 +448,9 @@ def link_records(
     ``unscored`` are ids of records the model must not compare (a witness known only by a
     pseudonym): each gets a cluster of its own, joined to another only by a person's "same"
     (below the scale threshold; at scale it stays alone).
-    ``threshold`` is the path's own calibrated default unless given: ``SCALE_THRESHOLD`` at
-    scale, ``DEFAULT_THRESHOLD`` otherwise (``kirok.linkage.defaults``).
+    ``threshold`` is the calibrated default for the input's size unless given:
+    ``SCALE_THRESHOLD`` from ``scale_input`` records on, on any engine and with any model,
+    ``DEFAULT_THRESHOLD`` below (``kirok.linkage.defaults``).
     """
     if engine == "duckdb" and model is None and train is not False and not extra_columns:
         if len(records) >= scale_input:
@@ -459,7 +466,10 @@ def link_records(
                 big.clustering, big.review_pairs, big.model, True, big.n_records, big.timings,
                 big.threshold,
             )  # fmt: skip
-    threshold = DEFAULT_THRESHOLD if threshold is None else threshold
+    if threshold is None:
+        # By size, whatever path runs it: a large input on Spark or with a given model holds as
+        # many namesakes as on the scale path, and the pipeline's default merged them there.
+        threshold = SCALE_THRESHOLD if len(records) >= scale_input else DEFAULT_THRESHOLD
     scored, trained_model, trained, timings = score(
         [records],
         engine=engine,
