@@ -35,7 +35,10 @@ the same ``--events`` and ``--seed`` reuses them instead of generating the data 
 database is upgraded to the current schema first, as ``kirok init`` does).
 
 ``--profile`` runs the same searches and lists in this process under cProfile afterwards and
-prints where the time goes (the latencies above are measured without it).
+prints where the time goes (the latencies above are measured without it). ``--plans`` (PostgreSQL)
+then measures the CPU per search of this process and its PostgreSQL backend, with the store's
+plan choice (a common word walks the index in order: docs/adr/0007) and with the planner alone,
+and checks that both return the same records in the same order.
 
 Run from the repository root (see bench/README.md)::
 
@@ -74,6 +77,7 @@ from kirok.demo.synthetic import generate
 from kirok.domain.records import Event, Record
 from kirok.services import catalogue, records_api, users
 from kirok.services.context import Settings, initialise, open_store
+from kirok.store import search
 from kirok.store.repository import RecordStore
 
 TARGET_MS = 100.0
@@ -417,6 +421,62 @@ def profile(store: RecordStore, user: users.WebUser, loaded: Loaded, rounds: int
     print("\n".join("    " + line for line in out.getvalue().splitlines() if line.strip()))
 
 
+def _backend_cpu(pid: int) -> float:
+    """CPU seconds of a PostgreSQL backend on this machine (0 where /proc cannot tell)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def compare_plans(store: RecordStore, user: users.WebUser, loaded: Loaded, rounds: int) -> bool:
+    """CPU per search, this process and its PostgreSQL backend, with the store's plan choice
+    (a common word walks the index in order: ADR 0007) and with the planner alone; both must
+    return the same records in the same order."""
+    real = search.walk_budget
+
+    def planner_alone(*_: object) -> None:
+        return None
+
+    def run(query: str) -> tuple[float, list[str]]:
+        with store.read() as uow:  # one pooled connection: its backend does all the work
+            pid = int(uow.connection.exec_driver_sql("SELECT pg_backend_pid()").scalar_one())
+        found = [d["id"] for d in records_api.search(store, user, query)]
+        before, cpu = _backend_cpu(pid), time.process_time()
+        for _ in range(rounds):
+            records_api.search(store, user, query)
+        spent = _backend_cpu(pid) - before + time.process_time() - cpu
+        return spent / rounds * 1000, found
+
+    totals = {"walk": 0.0, "planner": 0.0}
+    same = True
+    print(f"  plans: CPU per search (ms, this process and its PostgreSQL backend), {rounds} each")
+    for query in loaded.queries:
+        measured = {}
+        for name, choice in (("walk", real), ("planner", planner_alone), ("walk", real)):
+            search.walk_budget = choice  # type: ignore[assignment]
+            try:
+                ms, found = run(query)
+            finally:
+                search.walk_budget = real
+            previous = measured.get(name)
+            measured[name] = (ms if previous is None else (ms + previous[0]) / 2, found)
+        same &= measured["walk"][1] == measured["planner"][1]
+        totals["walk"] += measured["walk"][0]
+        totals["planner"] += measured["planner"][0]
+        print(
+            f"    {query[:24]!r:<28} walk {measured['walk'][0]:7.1f}   "
+            f"planner {measured['planner'][0]:7.1f}"
+        )
+    print(
+        f"RATIO postgres search cpu walk/planner = {totals['walk'] / totals['planner']:.2f}x "
+        f"({totals['walk']:.1f} / {totals['planner']:.1f} ms over {len(loaded.queries)} queries)"
+    )
+    print(f"  check: {'the same records in the same order' if same else 'FAILED: results differ'}")
+    return same
+
+
 # -- one backend --------------------------------------------------------------------------------
 
 
@@ -485,10 +545,13 @@ def run_backend(backend: str, db_url: str, folder: Path, args: argparse.Namespac
                 f"  check: {loaded.events:,} events listed, search finds a victim's event, "
                 f"every response 200"
             )
+        bench_user = users.find_user(store, f"bench-{args.role}")
+        assert bench_user is not None
         if args.profile:
-            bench_user = users.find_user(store, f"bench-{args.role}")
-            assert bench_user is not None
             profile(store, bench_user, loaded, args.profile_requests)
+        if args.plans and backend == "postgres":
+            if not compare_plans(store, bench_user, loaded, args.plans_rounds):
+                problems.append("the search plans returned different records")
     return not problems
 
 
@@ -518,6 +581,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--profile", action="store_true", help="cProfile searches and lists")
     parser.add_argument("--profile-requests", type=int, default=100)
+    parser.add_argument(
+        "--plans",
+        action="store_true",
+        help="PostgreSQL: CPU per search with the store's plan choice and with the planner alone",
+    )
+    parser.add_argument("--plans-rounds", type=int, default=30)
     args = parser.parse_args(argv)
     if args.command == "serve":
         serve(args)

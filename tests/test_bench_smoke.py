@@ -147,9 +147,12 @@ def test_web_bench_postgres() -> None:
     out = _run(
         "bench_web.py",
         *("--events", "30", "--backend", "postgres", "--requests", "12", "--sequential", "6"),
-        *("--concurrency", "3"),
+        *("--concurrency", "3", "--plans", "--plans-rounds", "2"),
     )
     _check_web_output(out, "postgres")
+    ratio = re.search(r"RATIO postgres search cpu walk/planner = (\d+\.\d\d)x", out)
+    assert ratio is not None and float(ratio.group(1)) > 0, out
+    assert "check: the same records in the same order" in out
 
 
 def _web_module() -> ModuleType:
