@@ -8,6 +8,21 @@ typos, missing parts, aliases, approximate birth dates, hometowns as written) an
 synthetic NGOs of ``kirok.demo.capture`` (each with its own styles and error rates). A person
 appears on one to five lists; the truth (which records are one person) is known.
 
+Two record profiles (``--records``). ``testimony`` (the default) writes every record as the
+demo's NGOs write a testimony: a full date of birth on about a fifth of the records, a month
+or a bare year on most, a year off on 15–25%, none on 10–25%. ``register`` writes the same
+records — the same people on the same lists, with the same names, aliases, sexes and places,
+drawn from the same random stream — with the date of birth as an administrative register or
+a large registration list has it (``register_birth``): the full date whenever there is one.
+Its errors are the NGOs' own rates (``kirok.demo.capture.NgoSpec``), not new ones: missing
+at ``birth_missing_rate`` (10–25%), the year one or two off at ``birth_error_rate``
+(15–25%, day and month kept), and one slip of the hand at ``typo_rate`` (1–10%, the rate of
+the NGO's name typos): a digit changed, two neighbouring digits swapped, or the day and the
+month swapped (``date_slip``). The demo has no rate of its own for date slips; its name-typo
+rate is the nearest. Millions of records come from registrations rather than interviews,
+and the reference figure of issue #5 (stock Splink: 53 s, recall 0.79) was measured on such
+data. Places are written as in the testimonies (missing on 12%, one of 20 home counties).
+
 Given names: the demo generator draws them from 30 syllables per sex (~1,700 names), enough for
 a few thousand records but not for millions — at 1.6 million records every full name would
 be shared by dozens of different people, far more than real Korean names are. ``--names wide``
@@ -24,6 +39,7 @@ settings, the same blocking and training as ``bench_linkage.py``'s stock run. Ea
 fresh process (peak RSS is that process's); the data are generated once and cached as Parquet.
 
     .venv/bin/python bench/bench_linkage_scale.py [--n 1600000] [--seed 7] [--names wide|demo]
+                                                   [--records testimony|register]
                                                    [--only kirok,stock,truth-m] [--cache DIR]
 
 Reading the figures, from the blocking to the clusters: *PC* is the share of the true pairs
@@ -36,7 +52,10 @@ line says how many other people share what a record can say about a person (fami
 given name, birth year, birthplace), before any recording error: a true pair that agrees on
 no more than its namesakes do cannot be told from them by any model, and their number grows
 with the population (the given-name and family-name distributions are fixed, so every
-doubling of the people doubles each person's namesakes).
+doubling of the people doubles each person's namesakes). The *written* line gives the share
+of records with a full date and with a place, and of true pairs whose two records both have a
+full date; *clusters R where both records have a full date* is the cluster recall over those
+pairs alone.
 
 *clusters by threshold* clusters the same scored pairs again at each threshold of the grid the
 default thresholds are chosen from (0.5 … 0.99), as ``link_at_scale`` would (chain veto
@@ -54,7 +73,7 @@ import resource
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -164,6 +183,13 @@ def _people(rng: np.random.Generator, n: int, names: str) -> People:
     return People(counts, sexes, families, given, alias, has_alias, years, days, counties)
 
 
+def true_births(n: int, seed: int, names: str = "wide") -> np.ndarray:
+    """Each person's true date of birth (ISO), by person number, as ``generate`` draws it."""
+    p = _people(np.random.default_rng(seed), n, names)
+    start = (p.years - 1970).astype("datetime64[Y]").astype("datetime64[D]")
+    return np.datetime_as_string(start + p.days.astype("timedelta64[D]"), unit="D")
+
+
 def namesakes(n: int, seed: int, names: str = "wide") -> dict[str, float]:
     """How many *other* people the average person of the data set shares what a record can
     say with: family name, given name and birth year, then the birthplace as well (the truth,
@@ -171,7 +197,7 @@ def namesakes(n: int, seed: int, names: str = "wide") -> dict[str, float]:
     that cannot be told from a pair of namesakes."""
     p = _people(np.random.default_rng(seed), n, names)
     frame = pd.DataFrame(
-        {"f": p.families, "g": p.given, "y": p.years, "c": p.counties, "s": p.sexes}
+        {"f": p.families, "g": p.given, "y": p.years, "d": p.days, "c": p.counties}
     )
 
     def mean_others(keys: list[str]) -> float:
@@ -183,17 +209,89 @@ def namesakes(n: int, seed: int, names: str = "wide") -> dict[str, float]:
         "name": mean_others(["f", "g"]),
         "name_year": mean_others(["f", "g", "y"]),
         "name_year_place": mean_others(["f", "g", "y", "c"]),
+        "name_place": mean_others(["f", "g", "c"]),
+        "name_date": mean_others(["f", "g", "y", "d"]),
     }
 
 
-def generate(n: int, seed: int, names: str = "wide") -> Generated:
-    """About ``n`` records of people on one to five of the four synthetic NGOs' lists."""
+# A slip in a date, by kind: a digit changed, two neighbouring digits swapped, day and month
+# swapped (when the day can be read as a month; else a digit changed).
+SLIP_KINDS = ("digit", "neighbours", "day_month")
+YEAR_SHIFTS = (-2, -1, -1, 1, 1, 2)  # kirok.demo.render.render_birth's year off by one or two
+
+
+def _valid(year: int, month: int, day: int) -> bool:
+    import datetime
+
+    try:
+        datetime.date(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
+def date_slip(rng: np.random.Generator, iso: str) -> str:
+    """One slip of a clerk's hand in a date (YYYY-MM-DD), always a date that exists: a digit
+    of the year's last two, the month or the day changed; two neighbouring digits swapped; or
+    the day and the month swapped."""
+    kind = SLIP_KINDS[int(rng.integers(len(SLIP_KINDS)))]
+    year, month, day = int(iso[:4]), int(iso[5:7]), int(iso[8:10])
+    if kind == "day_month" and day <= 12 and day != month:
+        return f"{year:04d}-{day:02d}-{month:02d}"
+    digits = list(iso.replace("-", ""))
+    for _ in range(50):  # a slip that makes no date (month 13, 31 April) is drawn again
+        changed = digits.copy()
+        i = int(rng.integers(2, 8))  # never the century
+        if kind == "neighbours" and i < 7 and changed[i] != changed[i + 1]:
+            changed[i], changed[i + 1] = changed[i + 1], changed[i]
+        else:
+            changed[i] = str((int(changed[i]) + int(rng.integers(1, 10))) % 10)
+        text = "".join(changed)
+        y, m, d = int(text[:4]), int(text[4:6]), int(text[6:])
+        if _valid(y, m, d):
+            return f"{y:04d}-{m:02d}-{d:02d}"
+    return iso
+
+
+def register_birth(rng: np.random.Generator, iso: str, ngo: Any) -> str:
+    """A date of birth as a register writes it: always the full date when there is one, at
+    the NGO's own rates (``kirok.demo.capture.NgoSpec``) missing (``birth_missing_rate``),
+    with the year one or two off (``birth_error_rate``, as ``render_birth``: the day and month
+    kept) and with one slip of the hand (``typo_rate``, the rate of its name typos)."""
+    if rng.random() < ngo.birth_missing_rate:
+        return ""
+    year, month, day = int(iso[:4]), int(iso[5:7]), int(iso[8:10])
+    if rng.random() < ngo.birth_error_rate:
+        year += YEAR_SHIFTS[int(rng.random() * len(YEAR_SHIFTS))]
+        if not _valid(year, month, day):  # 29 February in a year without one
+            day -= 1
+    text = f"{year:04d}-{month:02d}-{day:02d}"
+    return date_slip(rng, text) if rng.random() < ngo.typo_rate else text
+
+
+RECORD_PROFILES = ("testimony", "register")
+
+
+def generate(n: int, seed: int, names: str = "wide", records: str = "testimony") -> Generated:
+    """About ``n`` records of people on one to five of the four synthetic NGOs' lists.
+
+    ``records="testimony"`` writes each record as the demo's NGOs write a testimony
+    (``kirok.demo.synthetic._document``). ``"register"`` writes the same records (the same
+    people, lists, names, aliases, sexes and places, drawn from the same random stream) with
+    the date of birth as a register has it (:func:`register_birth`): the full date on every
+    record that has one, instead of a month or a year on 70% of them.
+    """
+    if records not in RECORD_PROFILES:
+        raise ValueError(f"records must be one of {RECORD_PROFILES}, not {records!r}")
     from kirok.demo.capture import DEFAULT_NGOS
     from kirok.demo.places import COUNTIES, FACILITIES_BY_STAGE
     from kirok.demo.population import TruePerson
     from kirok.demo.synthetic import _document
 
     rng = np.random.default_rng(seed)
+    # the register's dates come from a stream of their own, so that everything else is drawn
+    # as for the testimonies
+    dates = np.random.default_rng([seed, 1]) if records == "register" else None
     drawn = _people(rng, n, names)
     counts, sexes, families, given = drawn.counts, drawn.sexes, drawn.families, drawn.given
     alias, has_alias, years, days = drawn.alias, drawn.has_alias, drawn.years, drawn.days
@@ -240,6 +338,8 @@ def generate(n: int, seed: int, names: str = "wide") -> Generated:
         ngo = DEFAULT_NGOS[j]
         numbers[j] += 1
         row, _ = _document(rng, person, ngo, f"{ngo.slug}-{numbers[j]:07d}")
+        if dates is not None:
+            row = replace(row, birth_date=register_birth(dates, person.birth, ngo))
         rows.append(
             (
                 row.record_id,
@@ -261,13 +361,14 @@ def generate(n: int, seed: int, names: str = "wide") -> Generated:
 
 
 # ---------------------------------------------------------------------------- cache
-def dataset_path(n: int, seed: int, names: str, cache: Path) -> Path:
+def dataset_path(n: int, seed: int, names: str, cache: Path, records: str = "testimony") -> Path:
     """The generated records, with their truth, as Parquet (generated on first use)."""
-    path = cache / f"scale_n{n}_seed{seed}_{names}_v{GENERATOR_VERSION}.parquet"
+    profile = "" if records == "testimony" else f"_{records}"
+    path = cache / f"scale_n{n}_seed{seed}_{names}{profile}_v{GENERATOR_VERSION}.parquet"
     if not path.exists():
         cache.mkdir(parents=True, exist_ok=True)
         t0, c0 = time.perf_counter(), time.process_time()
-        data = generate(n, seed, names)
+        data = generate(n, seed, names, records)
         frame = data.frame.assign(_person=data.person, _style=data.style)
         partial = path.with_suffix(f".{os.getpid()}.tmp")
         frame.to_parquet(partial, index=False)
@@ -288,6 +389,21 @@ def load(path: Path) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
 
 
 # ---------------------------------------------------------------------------- metrics
+def dates_written(frame: pd.DataFrame, person: np.ndarray) -> dict[str, float]:
+    """Shares of the records with a full date of birth and with a place, and of the true pairs
+    whose two records both have a full date (the rest cannot agree on one)."""
+    full = frame["birth_date"].fillna("").str.len().to_numpy() == 10
+    placed = frame["birth_place"].fillna("").str.len().to_numpy() > 0
+    sizes = np.bincount(person)
+    dated = np.bincount(person, weights=full.astype(np.float64)).astype(np.int64)
+    total = int((sizes * (sizes - 1) // 2).sum())
+    return {
+        "full_date": float(full.mean()),
+        "place": float(placed.mean()),
+        "pairs_both_dated": float((dated * (dated - 1) // 2).sum() / total) if total else 1.0,
+    }
+
+
 def true_pair_count(person: np.ndarray) -> int:
     sizes = np.bincount(person)
     return int((sizes * (sizes - 1) // 2).sum())
@@ -366,7 +482,7 @@ def _kirok(frame: pd.DataFrame, person: np.ndarray, threshold: float, floor: flo
     result = link_at_scale(
         frame, threshold=threshold, review_floor=floor, memory_limit=os.environ.get(MEMORY_ENV)
     )
-    return _figures(result, person, threshold, floor)
+    return _figures(result, person, threshold, floor, full_dates(frame))
 
 
 def _truth_m(frame: pd.DataFrame, person: np.ndarray, threshold: float, floor: float) -> dict:
@@ -381,7 +497,7 @@ def _truth_m(frame: pd.DataFrame, person: np.ndarray, threshold: float, floor: f
     result = link_at_scale(
         frame, threshold=threshold, review_floor=floor, memory_limit=memory, model=model
     )
-    return _figures(result, person, threshold, floor)
+    return _figures(result, person, threshold, floor, full_dates(frame))
 
 
 def truth_model(frame: pd.DataFrame, person: np.ndarray, model: dict[str, Any]) -> dict[str, Any]:
@@ -427,12 +543,28 @@ def truth_model(frame: pd.DataFrame, person: np.ndarray, model: dict[str, Any]) 
     return out
 
 
-def _figures(result: Any, person: np.ndarray, threshold: float, floor: float) -> dict:
+def full_dates(frame: pd.DataFrame) -> np.ndarray:
+    """Whether each record's date of birth is a full date."""
+    return np.asarray(frame["birth_date"].fillna("").str.len().to_numpy() == 10, dtype=bool)
+
+
+def dated_recall(person: np.ndarray, cluster: np.ndarray, dated: np.ndarray) -> float:
+    """Cluster recall over the true pairs whose two records both have a full date of birth."""
+    counts = np.bincount(person[dated])
+    total = int((counts * (counts - 1) // 2).sum())
+    both = pd.DataFrame({"c": cluster[dated], "p": person[dated]}).value_counts().to_numpy()
+    return int((both * (both - 1) // 2).sum()) / total if total else 1.0
+
+
+def _figures(
+    result: Any, person: np.ndarray, threshold: float, floor: float, dated: np.ndarray
+) -> dict:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # before the sweep
     index = {rid: i for i, rid in enumerate(result.ids)}
     clusters = result.clusters
     roots = np.array([index[clusters[rid]] for rid in result.ids], dtype=np.int64)
     return {
+        "dated_recall": dated_recall(person, roots, dated),
         "timings": result.timings,
         "cpu": result.cpu,
         "pairs": pair_metrics(person, result.left, result.right, result.probability, threshold),
@@ -617,7 +749,13 @@ def _report(method: str, r: dict) -> str:
         f"{method:<6} pairs scored={int(pm['candidates']):,} PC={pm['completeness']:.4f}  "
         f"pairwise P={pm['precision']:.4f} R={pm['recall']:.4f} F1={pm['f1']:.4f}  "
         f"clusters P={cm['precision']:.4f} R={cm['recall']:.4f} F1={cm['f1']:.4f}  "
-        f"review={r['review']:,} lambda={r['lambda']:.3g}\n"
+        f"review={r['review']:,} lambda={r['lambda']:.3g}"
+        + (
+            f"  clusters R where both records have a full date={r['dated_recall']:.4f}"
+            if "dated_recall" in r
+            else ""
+        )
+        + "\n"
         f"{method:<6} best pairwise R at P>={TARGET_PRECISION}: {pm['best_recall']:.4f} "
         f"(threshold {pm['best_threshold']:.3f})"
         + (
@@ -655,6 +793,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--names", choices=("wide", "demo"), default="wide")
     parser.add_argument(
+        "--records",
+        choices=RECORD_PROFILES,
+        default="testimony",
+        help="how the records are written: as the NGOs write testimonies (default) or as a "
+        "register (full dates of birth)",
+    )
+    parser.add_argument(
         "--only",
         default="kirok,stock",
         help="methods, of kirok, stock and truth-m (kirok's comparisons with m and lambda "
@@ -680,21 +825,30 @@ def main(argv: list[str] | None = None) -> int:
         help="where generated data sets are kept",
     )
     args = parser.parse_args(argv)
-    path = dataset_path(args.n, args.seed, args.names, args.cache)
+    path = dataset_path(args.n, args.seed, args.names, args.cache, args.records)
     frame, person, _ = load(path)
     total = true_pair_count(person)
     print(
         f"scale: {len(frame):,} records of {len(np.unique(person)):,} people, {total:,} true "
-        f"pairs (seed {args.seed}, names {args.names}); threshold {args.threshold}; "
-        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores",
+        f"pairs (seed {args.seed}, names {args.names}, records {args.records}); threshold "
+        f"{args.threshold}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores",
         flush=True,
     )
+    written = dates_written(frame, person)
     del frame
     same = namesakes(args.n, args.seed, args.names)
     print(
         f"namesakes: a person shares family and given name with {same['name']:.2f} other "
         f"people, and the birth year too with {same['name_year']:.3f}, and the birthplace too "
-        f"with {same['name_year_place']:.4f} (the truth, before any recording error)",
+        f"with {same['name_year_place']:.4f}; name and birthplace with "
+        f"{same['name_place']:.3f}, name and date of birth with {same['name_date']:.5f} "
+        "(the truth, before any recording error)",
+        flush=True,
+    )
+    print(
+        f"written: a full date of birth on {written['full_date']:.3f} of the records, a "
+        f"birthplace on {written['place']:.3f}; both records of {written['pairs_both_dated']:.3f}"
+        " of the true pairs have a full date",
         flush=True,
     )
     ok = True

@@ -229,3 +229,113 @@ def test_scale_settings_adjust_given_names_for_frequency_at_full_strength() -> N
     assert given_tf(build_settings(400_000)) == [GIVEN_TF_WEIGHT] * 2
     assert given_tf(scale_settings(400_000)) == [SCALE_GIVEN_TF_WEIGHT] * 2
     assert SCALE_GIVEN_TF_WEIGHT == 1.0 != GIVEN_TF_WEIGHT
+
+
+def _bench() -> Any:
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        import bench_linkage_scale as bench
+    finally:
+        sys.path.pop(0)
+    return bench
+
+
+def test_register_records_carry_full_dates_at_the_ngos_rates() -> None:
+    from kirok.demo.capture import DEFAULT_NGOS
+
+    bench = _bench()
+    n = 20_000
+    register = bench.generate(n, seed=7, records="register")
+    testimony = bench.generate(n, seed=7)
+    # the same people, lists, names, sexes and places: only the date of birth differs
+    assert np.array_equal(register.person, testimony.person)
+    pd.testing.assert_frame_equal(
+        register.frame.drop(columns="birth_date"), testimony.frame.drop(columns="birth_date")
+    )
+    written = register.frame["birth_date"].to_numpy(object)
+    truth = bench.true_births(n, seed=7)[register.person]
+    source = register.frame["source"].to_numpy(object)
+    for ngo in DEFAULT_NGOS:
+        mine = source == ngo.label
+        dates, true = written[mine], truth[mine]
+        present = dates != ""
+        assert 1.0 - present.mean() == pytest.approx(ngo.birth_missing_rate, abs=0.02), ngo.slug
+        # every date written is a whole date that exists
+        assert all(pd.Timestamp(d).strftime("%Y-%m-%d") == d for d in dates[present])
+        # wrong at the NGO's rates: the year one or two off, or a slip of the hand
+        wrong = dates[present] != true[present]
+        expected = 1.0 - (1.0 - ngo.birth_error_rate) * (1.0 - ngo.typo_rate)
+        assert wrong.mean() == pytest.approx(expected, abs=0.025), ngo.slug
+        pairs = list(zip(dates[present], true[present], strict=True))
+        year_off = np.array([int(d[:4]) - int(t[:4]) for d, t in pairs])
+        shifted = (year_off != 0) & np.array([d[4:] == t[4:] for d, t in pairs])
+        # (a slip in the year's last two digits also changes the year alone: a third of slips
+        # at most)
+        low, high = ngo.birth_error_rate - 0.025, ngo.birth_error_rate + ngo.typo_rate / 3 + 0.025
+        assert low < shifted.mean() < high, ngo.slug
+        # by one or two years, as render_birth shifts them, unless a slip hit the year as well
+        assert (np.abs(year_off[shifted]) <= 2).mean() > 0.85, ngo.slug
+    # the testimonies keep a full date on few records, the register on most
+    full = register.frame["birth_date"].str.len() == 10
+    assert (testimony.frame["birth_date"].str.len() == 10).mean() < 0.3 < 0.8 < full.mean()
+    figures = bench.dates_written(register.frame, register.person)
+    assert figures["full_date"] == pytest.approx(full.mean())
+    assert 0.6 < figures["pairs_both_dated"] < figures["full_date"]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_date_slip_is_one_edit_or_the_day_and_month_swapped(seed: int) -> None:
+    bench = _bench()
+    rng = np.random.default_rng(seed)
+    days = pd.Timestamp("1930-01-01") + pd.to_timedelta(rng.integers(0, 27_000, 400), "D")
+    kinds = {"edit": 0, "swap": 0}
+    for day in days:
+        iso = day.strftime("%Y-%m-%d")
+        slipped = bench.date_slip(rng, iso)
+        assert slipped != iso and pd.Timestamp(slipped).strftime("%Y-%m-%d") == slipped
+        assert slipped[:2] == iso[:2]  # never the century
+        a, b = iso.replace("-", ""), slipped.replace("-", "")
+        diff = [i for i in range(8) if a[i] != b[i]]
+        if slipped == f"{iso[:4]}-{iso[8:]}-{iso[5:7]}":
+            kinds["swap"] += 1
+        else:
+            neighbours = len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]]
+            assert len(diff) == 1 or neighbours, (iso, slipped)
+            kinds["edit"] += 1
+    assert kinds["swap"] > 20 and kinds["edit"] > 200
+
+
+@pytest.mark.slow
+def test_bench_runs_the_register_profile(tmp_path: Path) -> None:
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-W",
+            "error",
+            str(ROOT / "bench" / "bench_linkage_scale.py"),
+            "--n",
+            "2000",
+            "--records",
+            "register",
+            "--only",
+            "kirok",
+            "--cache",
+            str(tmp_path),
+        ],  # fmt: skip
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    out = completed.stdout
+    assert completed.returncode == 0, out + completed.stderr
+    assert "records register" in out
+    written = re.search(r"a full date of birth on (\d\.\d+) of the records", out)
+    assert written and float(written.group(1)) > 0.8, out
+    dated = re.search(r"clusters R where both records have a full date=(\d\.\d+)", out)
+    overall = re.search(r"TARGET scale: .* cluster recall (\d\.\d+)", out)
+    assert dated and overall, out
+    assert float(dated.group(1)) >= float(overall.group(1)) - 0.05
+    assert list(tmp_path.glob("*_register_v*.parquet"))
+    assert "check: passed" in out
