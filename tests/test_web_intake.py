@@ -455,3 +455,54 @@ def test_files_over_the_size_limit_are_refused_before_anything_is_written(
     )
     assert response.status_code == 422 and 'id="err-evidence_file"' in response.text
     assert _record_counts(site.store).get("event", 0) == 0
+
+
+def test_a_file_over_a_mebibyte_is_never_spooled_to_disk_in_plaintext(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Starlette writes a file part that outgrows its spool to a temporary file, unencrypted.
+    from starlette import formparsers
+
+    rolled_over: list[int] = []
+
+    class Watched(formparsers.SpooledTemporaryFile):  # type: ignore[type-arg]
+        def rollover(self) -> None:
+            rolled_over.append(self.tell())
+            super().rollover()
+
+    monkeypatch.setattr(formparsers, "SpooledTemporaryFile", Watched)
+    statement = b"testimony " * 300_000  # 3 MB, three times Starlette's own spool size
+    fields = [("csrf_token", site.csrf), ("source_name", "김증언"), ("event_title", "x")]
+    fields += [("victim_name", "박철"), ("act_type", TORTURE)]
+    saved = site.client.post(
+        "/intake",
+        data=_form(fields),
+        files=[("evidence_file", ("statement.txt", statement, "text/plain"))],
+    )
+    assert saved.status_code == 303, saved.text
+    assert rolled_over == []
+    with site.store.read() as uow:
+        stored = uow.list(ListQuery(kind="evidence"))
+    assert [e.sha256 for e in stored if isinstance(e, Evidence)] == [
+        hashlib.sha256(statement).hexdigest()
+    ]
+
+
+def test_a_request_larger_than_the_evidence_limit_is_refused_unread(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kirok.services import intake
+    from kirok.web.app import FORM_FIELDS_BYTES
+
+    monkeypatch.setattr(intake, "MAX_EVIDENCE_BYTES", 1024)  # read when the app is built
+    site = next(_build(sqlite_url, tmp_path, monkeypatch))
+    fields = [("csrf_token", site.csrf), ("source_name", "김증언"), ("event_title", "x")]
+    fields += [("victim_name", "박철"), ("act_type", TORTURE)]
+    response = site.client.post(
+        "/intake",
+        data=_form(fields),
+        files=[("evidence_file", ("big.bin", b"x" * (FORM_FIELDS_BYTES + 2048), "text/plain"))],
+    )
+    assert response.status_code == 413
+    assert _record_counts(site.store).get("event", 0) == 0
+    site.store.close()

@@ -11,11 +11,13 @@ from importlib import resources
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.formparsers import MultiPartParser
 from starlette.middleware.sessions import SessionMiddleware
 
 import kirok
 from kirok.domain.errors import ConcurrentUpdate, NotFound, RecordProblem
 from kirok.security.errors import PermissionDenied
+from kirok.services import intake as intake_service
 from kirok.services.context import Settings, open_store
 from kirok.services.records_api import BadRequest
 from kirok.store.repository import RecordStore
@@ -27,6 +29,8 @@ SESSION_COOKIE = "kirok_session"
 SESSION_LIFETIME = timedelta(hours=8)
 
 HTTPS_ENV = "KIROK_HTTPS"
+#: Room for a form's own fields beside its files, in bytes.
+FORM_FIELDS_BYTES = 1024 * 1024
 
 
 def create_app_from_environment() -> FastAPI:
@@ -67,6 +71,7 @@ def create_app(
         openapi_url=None,
         docs_url=None,
         redoc_url=None,
+        max_body_size=_keep_uploads_in_memory(),
     )
     app.state.store = opened
     # The signing key is derived from the master key: sessions survive a restart, and a copy of
@@ -103,6 +108,19 @@ def create_app(
         return JSONResponse(app.openapi())
 
     return app
+
+
+def _keep_uploads_in_memory() -> int:
+    """The largest request body accepted (413 above it), in bytes.
+
+    While it reads a form, Starlette writes every file part over 1 MiB to a temporary file, in
+    plaintext. Evidence is read whole into memory and sealed anyway (``MAX_EVIDENCE_BYTES``),
+    so requests are capped at that plus room for the fields, and file parts up to the cap stay
+    in memory: no upload reaches the disk unencrypted. ``spool_max_size`` is a class setting,
+    shared by every app of the process, so it is only ever raised."""
+    limit = intake_service.MAX_EVIDENCE_BYTES + FORM_FIELDS_BYTES
+    MultiPartParser.spool_max_size = max(MultiPartParser.spool_max_size, limit)
+    return limit
 
 
 def _cache_control(path: str) -> str | None:
