@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -133,6 +134,36 @@ def _workbook_bytes(tmp_path: Path) -> bytes:
     path = tmp_path / "base.xlsx"
     workbook.save(path)
     return path.read_bytes()
+
+
+def test_a_workbook_that_expands_past_the_limit_is_refused_before_it_is_read(
+    store: RecordStore, mapping: Mapping, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kirok.services.io import readers
+
+    data = _workbook_bytes(tmp_path)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        expanded = sum(info.file_size for info in archive.infolist())
+    path = tmp_path / "list.xlsx"
+    path.write_bytes(data)
+    monkeypatch.setattr(readers, "MAX_XLSX_EXPANDED", expanded - 1)
+    import openpyxl
+
+    load_workbook = openpyxl.load_workbook
+    opened: list[object] = []
+    monkeypatch.setattr(openpyxl, "load_workbook", lambda *a, **k: opened.append(a))
+    before = _snapshot(store)
+    with pytest.raises(ImportRefused) as refused:
+        import_file(store, path, mapping, "fuzz")
+    first = refused.value.problems[0]
+    assert first.row is None and f"expands to {expanded:,} bytes" in first.reason
+    assert opened == []  # refused from the archive's directory alone
+    assert _snapshot(store) == before
+    # one byte more room and the same file imports
+    monkeypatch.setattr(openpyxl, "load_workbook", load_workbook)
+    monkeypatch.setattr(readers, "MAX_XLSX_EXPANDED", expanded)
+    import_file(store, path, mapping, "fuzz")
+    assert _snapshot(store) != before
 
 
 @FUZZ

@@ -23,6 +23,11 @@ from typing import Any
 #: Longest cell accepted, in characters. Testimony can be long; 100,000 characters is ~60 pages.
 MAX_CELL = 100_000
 
+#: Most bytes an XLSX workbook may expand to. It is a zip of XML; openpyxl holds its shared
+#: strings in memory, so a small file crafted to expand to gigabytes (a zip bomb) would exhaust
+#: memory. A 100,000-row list expands to about 100 MB.
+MAX_XLSX_EXPANDED = 512 * 1024 * 1024
+
 FORMATS = ("csv", "xlsx", "json")
 
 
@@ -193,6 +198,7 @@ def _xlsx_rows(path: Path) -> Iterator[Row]:
     from openpyxl import load_workbook
 
     name = path.name
+    _check_expansion(name, path)
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, OSError, KeyError, ValueError, TypeError, IndexError) as error:
@@ -204,6 +210,29 @@ def _xlsx_rows(path: Path) -> Iterator[Row]:
             InputProblem(name, None, None, f"not a readable XLSX workbook ({error})")
         ) from None
     return _sheet_rows(name, workbook)
+
+
+def _check_expansion(name: str, path: Path) -> None:
+    """Refuse a workbook whose parts say they expand past ``MAX_XLSX_EXPANDED``. The sizes
+    are the archive's own, but binding: Python's zip reader never returns more bytes than a
+    part declares (a part that holds more fails its checksum)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            expanded = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise FatalInput(
+            InputProblem(name, None, None, f"not a readable XLSX workbook ({error})")
+        ) from None
+    if expanded > MAX_XLSX_EXPANDED:
+        raise FatalInput(
+            InputProblem(
+                name,
+                None,
+                None,
+                f"the workbook expands to {expanded:,} bytes, more than the "
+                f"{MAX_XLSX_EXPANDED:,} accepted: split it, or save it as CSV",
+            )
+        )
 
 
 def _sheet_rows(name: str, workbook: Any) -> Iterator[Row]:
