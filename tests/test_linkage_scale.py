@@ -28,6 +28,51 @@ from kirok.linkage.scale import (
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.parametrize("veto", [None, 0.1, 0.5])
+@pytest.mark.parametrize("seed", range(12))
+def test_cluster_arrays_without_decisions_equals_cluster_on_every_pair(
+    seed: int, veto: float | None
+) -> None:
+    # without decisions, cluster_arrays runs cluster only on the components a veto splits
+    rng = np.random.default_rng(100 + seed)
+    n = 300
+    ids = [f"r{int(i):04d}" for i in rng.permutation(n)]  # the smallest id is anywhere
+    left = rng.integers(0, n, 900)
+    right = rng.integers(0, n, 900)
+    drawn = zip(left.tolist(), right.tolist(), strict=True)
+    pairs = sorted({(min(a, b), max(a, b)) for a, b in drawn if a != b})
+    left = np.array([a for a, _ in pairs])
+    right = np.array([b for _, b in pairs])
+    probability = np.where(rng.random(len(left)) < 0.45, rng.uniform(0.8, 1.0, len(left)),
+                           rng.uniform(0.0, 0.8, len(left)))  # fmt: skip
+    expected = cluster(
+        ids,
+        [
+            ScoredPair(ids[a], ids[b], p, 0.0)
+            for a, b, p in zip(left.tolist(), right.tolist(), probability.tolist(), strict=True)
+        ],  # fmt: skip
+        threshold=0.8,
+        review_floor=0.3,
+        veto_below=0.3 if veto is None else veto,
+    )
+    got, _ = cluster_arrays(
+        ids, left, right, probability, threshold=0.8, review_floor=0.3, veto_below=veto
+    )
+    assert got == expected
+    # the draw has both kinds of components: split by a veto and not
+    sizes = pd.Series(list(expected.clusters.values())).value_counts()
+    assert (sizes > 1).sum() > 3 and expected.merged_by_model > 0 and expected.review
+    strong = probability >= 0.8
+    components = bench_components(n, left[strong], right[strong])
+    assert len(set(components.tolist())) < len(sizes)  # some component was split
+
+
+def bench_components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    from kirok.linkage.scale import _components
+
+    return _components(n, left, right)
+
+
 @pytest.mark.parametrize("veto", [None, 0.1])
 @pytest.mark.parametrize("seed", range(8))
 def test_cluster_arrays_equals_cluster_on_every_pair(seed: int, veto: float | None) -> None:

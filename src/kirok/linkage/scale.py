@@ -51,31 +51,33 @@ Progress = Callable[[str], None]
 
 # Blocking for large inputs: every rule pairs records only when several things agree.
 _SAME_NAME = 'l."surname_cls" = r."surname_cls" AND l."given_k" = r."given_k"'
+# the day and month of two full dates (a year written one or two off leaves them as they were)
+_DAY_MONTH = 'substr(l."birth_full", 6, 5) = substr(r."birth_full", 6, 5)'
+_NEAR_YEAR = 'abs(l."birth_year" - r."birth_year") <= 2'
 SCALE_BLOCKING_RULES: tuple[dict[str, Any], ...] = (
     # the same name, and birth years at most two apart (a pair without a birth year on one
     # side needs the place as well: the name alone cannot outweigh the prior at this size)
-    {"blocking_rule": f'{_SAME_NAME} AND abs(l."birth_year" - r."birth_year") <= 2'},
+    {"blocking_rule": f"{_SAME_NAME} AND {_NEAR_YEAR}"},
     {"blocking_rule": f'{_SAME_NAME} AND l."place_key" = r."place_key"'},
-    # a full date of birth and either part of the name
-    {"blocking_rule": 'l."given_k" = r."given_k" AND l."birth_full" = r."birth_full"'},
-    {"blocking_rule": 'l."surname_cls" = r."surname_cls" AND l."birth_full" = r."birth_full"'},
-    # only an initial, or a typo in the given name: the rest agrees
+    # the same name and the day and month of birth (a slip in the year)
+    {"blocking_rule": f"{_SAME_NAME} AND {_DAY_MONTH}"},
+    # the given name and the day and month of birth, the year at most two apart (the surname
+    # missing or spelt apart)
+    {"blocking_rule": f'l."given_k" = r."given_k" AND {_DAY_MONTH} AND {_NEAR_YEAR}'},
+    # the surname, the place and the day and month of birth, the year at most two apart (only
+    # an initial or a typo in the given name)
     {
-        "blocking_rule": 'l."surname_cls" = r."surname_cls" AND l."birth_year" = r."birth_year" '
-        'AND l."place_key" = r."place_key" '
-        'AND substr(l."given_k", 1, 1) = substr(r."given_k", 1, 1)'
+        "blocking_rule": f'l."surname_cls" = r."surname_cls" AND l."place_key" = r."place_key" '
+        f"AND {_DAY_MONTH} AND {_NEAR_YEAR}"
     },
-    # (The pipeline's rules on the start or end of a long given name, even with the birth year,
-    # cost 3.5 million pairs at 400,000 records for 0.3% of the true pairs: left out.)
-    # the given name's syllables transposed
-    {
-        "blocking_rule": 'l."surname_cls" = r."surname_cls" AND l."given_rev" = r."given_k" '
-        'AND l."birth_year" = r."birth_year"'
-    },
-    {
-        "blocking_rule": 'l."surname_cls" = r."surname_cls" AND l."given_k" = r."given_rev" '
-        'AND l."birth_year" = r."birth_year"'
-    },
+    # Left out, for what they cost at scale against what they find (bench_linkage_scale.py,
+    # 400,000 records): the surname with the birth year, place and initial (42% of the pairs
+    # on the testimony profile; of the true pairs only it found, 1 scored at 0.90 or above),
+    # the surname with the whole date of birth (23% of the pairs on the register profile,
+    # 0.3% of the true pairs at 0.90 or above), the given name's syllables transposed (none
+    # at 0.90 on either profile), and the pipeline's rules on the start or end of a long
+    # given name (3.5 million pairs for 0.3% of the true pairs). Such pairs have no more
+    # evidence than their namesakes do: at this size the model cannot link them.
     # an alias or the other reading of the name, or a name without its family name
     {
         "blocking_rule": 'l."name_keys" = r."name_keys" AND l."birth_year" = r."birth_year"',
@@ -129,6 +131,39 @@ FIXED_M_AT_SCALE: tuple[str, ...] = ("birth",)
 SCALE_GIVEN_TF_WEIGHT = 1.0
 
 
+# A full date with its year one or two off: the day and month agree. The model's date levels
+# see such a pair as a slip (6.6 bits) or only as ±1 year (1 bit); at scale, where the prior
+# is -20 bits, that leaves a true pair of registrations with a year written one off below any
+# safe threshold. Its m is the model's own prior for a year one or two off (the ±1 and ±2
+# year levels'); u is estimated as for every level.
+DAY_MONTH_YEAR_OFF = (
+    'substr("birth_full_l", 6, 5) = substr("birth_full_r", 6, 5) '
+    'AND abs("birth_year_l" - "birth_year_r") <= 2'
+)
+DAY_MONTH_LABEL = "same day and month, year one or two off"
+
+
+def _with_day_month_level(birth: dict[str, Any]) -> None:
+    levels = birth["comparison_levels"]
+    if any(lv.get("label_for_charts") == DAY_MONTH_LABEL for lv in levels):
+        return
+    m = sum(
+        float(lv["m_probability"])
+        for lv in levels
+        if lv.get("label_for_charts") in ("±1 year", "±2 years")
+    )
+    at = 1 + next(i for i, lv in enumerate(levels) if lv.get("label_for_charts") == "same date")
+    levels.insert(
+        at,
+        {
+            "sql_condition": DAY_MONTH_YEAR_OFF,
+            "label_for_charts": DAY_MONTH_LABEL,
+            "m_probability": m,
+            "u_probability": 0.0002,
+        },
+    )
+
+
 def scale_settings(
     n_records: int,
     blocking: Sequence[Mapping[str, Any]] = SCALE_BLOCKING_RULES,
@@ -145,6 +180,8 @@ def scale_settings(
     """
     settings = build_settings(n_records, tf=True)
     for comparison in settings["comparisons"]:
+        if comparison["output_column_name"] == "birth":
+            _with_day_month_level(comparison)
         if comparison["output_column_name"] in fixed_m:
             for level in comparison["comparison_levels"]:
                 if not level.get("is_null_level"):
@@ -181,6 +218,11 @@ SCALE_EM_SESSIONS: tuple[tuple[str, ...], ...] = (
 )
 
 
+# Pairs each EM session is trained on at most (Splink samples the records to reach about this
+# many). Each session's pairs are scored with every comparison, like a prediction.
+SCALE_EM_MAX_PAIRS = 500_000
+
+
 def _train_at_scale(linker: Any, n: int) -> None:
     from splink import block_on
 
@@ -190,7 +232,7 @@ def _train_at_scale(linker: Any, n: int) -> None:
     for columns in SCALE_EM_SESSIONS:
         try:
             linker.training.estimate_parameters_using_expectation_maximisation(
-                block_on(*columns), max_pairs=2_000_000.0
+                block_on(*columns), max_pairs=float(SCALE_EM_MAX_PAIRS)
             )
         except Exception as error:  # noqa: BLE001 - a comparison keeps its priors
             log.warning("an EM session could not run, its comparisons keep their priors: %s", error)
@@ -308,10 +350,66 @@ def cluster_arrays(
             )
         ]
     veto = review_floor if veto_below is None else veto_below
-    clustering = cluster(
-        ids, pairs, decisions, threshold=threshold, review_floor=review_floor, veto_below=veto
-    )
+    if decided:
+        clustering = cluster(
+            ids, pairs, decisions, threshold=threshold, review_floor=review_floor, veto_below=veto
+        )
+    else:
+        clustering = _cluster_by_component(
+            ids, index, labels, pairs, threshold=threshold, review_floor=review_floor, veto=veto
+        )
     return clustering, [p for p in pairs if p.match_probability >= review_floor]
+
+
+def _cluster_by_component(
+    ids: Sequence[str],
+    index: Mapping[str, int],
+    labels: np.ndarray,
+    pairs: Sequence[ScoredPair],
+    *,
+    threshold: float,
+    review_floor: float,
+    veto: float,
+) -> Clustering:
+    """What ``cluster`` gives without decisions, running it only where a veto can matter.
+
+    The clusters lie inside the connected components of the edges at or above the threshold
+    (``labels``). A component none of whose pairs is scored below the veto is one cluster: every
+    edge in it joins two clusters, the component is named after its smallest record id, and
+    ``cluster`` is not needed. ``cluster`` runs on the other components' records and pairs
+    alone (clusters never cross components). The review queue is every pair in the band,
+    ordered as ``cluster`` orders it.
+    """
+    if not 0.0 < review_floor <= threshold <= 1.0:
+        raise ValueError("need 0 < review_floor <= threshold <= 1")
+    n = len(ids)
+    hard = np.zeros(int(labels.max()) + 1 if n else 0, dtype=bool)
+    for p in pairs:
+        if p.match_probability < veto:
+            a, b = labels[index[p.id_l]], labels[index[p.id_r]]
+            if a == b:
+                hard[a] = True
+    names = np.asarray(ids, dtype=str)
+    order = np.argsort(names, kind="stable")
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n)
+    smallest = np.full(len(hard), n, dtype=np.int64)
+    np.minimum.at(smallest, labels, rank)
+    clusters = dict(zip(ids, names[order[smallest[labels]]].tolist(), strict=True))
+    sizes = np.bincount(labels, minlength=len(hard))
+    merged = int((sizes[~hard] - 1).sum())
+    if hard.any():
+        inside = hard[labels]
+        sub_pairs = [p for p in pairs if inside[index[p.id_l]] and inside[index[p.id_r]]]
+        sub_ids = [ids[i] for i in np.flatnonzero(inside).tolist()]
+        sub = cluster(
+            sub_ids, sub_pairs, threshold=threshold, review_floor=review_floor, veto_below=veto
+        )
+        clusters.update(sub.clusters)
+        merged += sub.merged_by_model
+    band = [p for p in pairs if review_floor <= p.match_probability < threshold]
+    review = sorted(band, key=lambda p: (-p.match_probability, p.key))
+    return Clustering(clusters, review, [], merged)
 
 
 def _trained(linker: Any, prepared: pd.DataFrame, training: str, strict_lambda: bool) -> Settings:
