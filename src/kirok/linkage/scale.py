@@ -183,7 +183,8 @@ def scale_settings(
     records the only EM session that can train the birth date (pairs with the same name and
     place) holds more namesakes than true pairs, and EM put half of the true pairs at birth
     years more than five apart (m = 0.49 for "else", against a prior of 0.02), which took
-    the weight out of every birth-date agreement.
+    the weight out of every birth-date agreement. The levels in :data:`TRAINED_AT_SCALE` are
+    trained all the same (see :data:`DAY_MONTH_YEAR_OFF`).
     """
     settings = build_settings(n_records, tf=True)
     for comparison in settings["comparisons"]:
