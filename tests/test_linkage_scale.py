@@ -387,7 +387,7 @@ def test_bench_runs_the_register_profile(tmp_path: Path) -> None:
 
 
 def test_scale_settings_train_the_day_and_month_level_and_fix_the_other_dates() -> None:
-    from kirok.linkage.scale import DAY_MONTH_LABEL, scale_settings
+    from kirok.linkage.scale import DAY_MONTH_LABEL, TRAINED_AT_SCALE, scale_settings
 
     (birth,) = [c for c in scale_settings(400_000)["comparisons"]
                 if c["output_column_name"] == "birth"]  # fmt: skip
@@ -395,8 +395,11 @@ def test_scale_settings_train_the_day_and_month_level_and_fix_the_other_dates() 
     assert labels.index(DAY_MONTH_LABEL) == labels.index("same date") + 1
     fixed = {lv["label_for_charts"]: bool(lv.get("fix_m_probability"))
              for lv in birth["comparison_levels"] if not lv.get("is_null_level")}  # fmt: skip
-    assert fixed.pop(DAY_MONTH_LABEL) is False
-    assert fixed and all(fixed.values())
+    assert DAY_MONTH_LABEL in TRAINED_AT_SCALE
+    for label in TRAINED_AT_SCALE:  # the levels of a list's habits: a year off, a slip
+        assert fixed.pop(label) is False, label
+    assert {"same date", "same year", "±1 year", "else"} <= fixed.keys()
+    assert all(fixed.values())
     level = birth["comparison_levels"][labels.index(DAY_MONTH_LABEL)]
     by_label = {lv["label_for_charts"]: lv for lv in birth["comparison_levels"]}
     prior = by_label["±1 year"]["m_probability"] + by_label["±2 years"]["m_probability"]
