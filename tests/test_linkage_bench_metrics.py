@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from bench_support import bench_module
 
 
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
-    sys.path.insert(0, str(ROOT / "bench"))
-    try:
-        import bench_linkage
-    finally:
-        sys.path.pop(0)
-    return bench_linkage
+    return bench_module("bench_linkage")
 
 
 def test_precision_at_recall_picks_the_most_precise_threshold_that_keeps_the_recall(

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import re
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from bench_support import bench_module
 from kirok.cli import app
 from kirok.linkage.defaults import (
     DEFAULT_REVIEW_FLOOR,
@@ -29,16 +29,9 @@ from kirok.linkage.defaults import (
 from kirok.linkage.pipeline import link_records
 from kirok.linkage.scale import cluster_arrays, link_at_scale
 
-ROOT = Path(__file__).resolve().parents[1]
-
 
 def _generated(n: int, seed: int) -> pd.DataFrame:
-    sys.path.insert(0, str(ROOT / "bench"))
-    try:
-        import bench_linkage_scale as bench
-    finally:
-        sys.path.pop(0)
-    return bench.generate(n, seed=seed).frame
+    return bench_module("bench_linkage_scale").generate(n, seed=seed).frame
 
 
 @pytest.fixture(scope="module")

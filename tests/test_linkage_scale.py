@@ -7,8 +7,6 @@ figures and pass its own truth check. No wall time is asserted.
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from bench_support import bench_module, run_bench
 from kirok.linkage.decisions import ScoredPair, cluster
 from kirok.linkage.defaults import SCALE_THRESHOLD
 from kirok.linkage.scale import (
@@ -24,8 +23,6 @@ from kirok.linkage.scale import (
     cluster_arrays,
     link_at_scale,
 )
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize("veto", [None, 0.1, 0.5])
@@ -125,11 +122,7 @@ def test_scale_blocking_asks_for_more_than_one_agreement() -> None:
 
 @pytest.mark.slow
 def test_link_at_scale_finds_the_people() -> None:
-    sys.path.insert(0, str(ROOT / "bench"))
-    try:
-        import bench_linkage_scale as bench
-    finally:
-        sys.path.pop(0)
+    bench = _bench()
     data = bench.generate(3000, seed=5)
     result = link_at_scale(data.frame)
     assert result.ids == data.frame["record_id"].tolist()
@@ -148,23 +141,7 @@ def test_link_at_scale_finds_the_people() -> None:
 
 @pytest.mark.slow
 def test_bench_runs_tiny_and_passes_its_truth_check(tmp_path: Path) -> None:
-    completed = subprocess.run(
-        [
-            sys.executable,
-            "-W",
-            "error",
-            str(ROOT / "bench" / "bench_linkage_scale.py"),
-            "--n",
-            "2000",
-            "--cache",
-            str(tmp_path),
-        ],  # fmt: skip
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    completed = run_bench("bench_linkage_scale.py", "--n", "2000", "--cache", str(tmp_path))
     out = completed.stdout
     assert completed.returncode == 0, out + completed.stderr
     assert "scale: 2,000 records" in out
@@ -208,11 +185,7 @@ def test_bench_runs_tiny_and_passes_its_truth_check(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_a_given_model_scores_as_trained_and_explains_each_pair() -> None:
-    sys.path.insert(0, str(ROOT / "bench"))
-    try:
-        import bench_linkage_scale as bench
-    finally:
-        sys.path.pop(0)
+    bench = _bench()
     frame = bench.generate(3000, seed=11).frame
     trained = link_at_scale(frame)
     again = link_at_scale(frame, model=trained.model, explain=True)
@@ -241,11 +214,7 @@ def test_a_given_model_scores_as_trained_and_explains_each_pair() -> None:
 def test_link_records_switches_to_the_scale_settings_by_size() -> None:
     from kirok.linkage.pipeline import link_records
 
-    sys.path.insert(0, str(ROOT / "bench"))
-    try:
-        import bench_linkage_scale as bench
-    finally:
-        sys.path.pop(0)
+    bench = _bench()
     frame = bench.generate(2500, seed=3).frame
     result = link_records(frame, scale_input=2000)
     assert result.trained and result.n_records == 2500
@@ -277,12 +246,7 @@ def test_scale_settings_adjust_given_names_for_frequency_at_full_strength() -> N
 
 
 def _bench() -> Any:
-    sys.path.insert(0, str(ROOT / "bench"))
-    try:
-        import bench_linkage_scale as bench
-    finally:
-        sys.path.pop(0)
-    return bench
+    return bench_module("bench_linkage_scale")
 
 
 def test_register_records_carry_full_dates_at_the_ngos_rates() -> None:
@@ -352,26 +316,9 @@ def test_a_date_slip_is_one_edit_or_the_day_and_month_swapped(seed: int) -> None
 
 @pytest.mark.slow
 def test_bench_runs_the_register_profile(tmp_path: Path) -> None:
-    completed = subprocess.run(
-        [
-            sys.executable,
-            "-W",
-            "error",
-            str(ROOT / "bench" / "bench_linkage_scale.py"),
-            "--n",
-            "2000",
-            "--records",
-            "register",
-            "--only",
-            "kirok",
-            "--cache",
-            str(tmp_path),
-        ],  # fmt: skip
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
+    completed = run_bench(
+        "bench_linkage_scale.py",
+        *("--n", "2000", "--records", "register", "--only", "kirok", "--cache", str(tmp_path)),
     )
     out = completed.stdout
     assert completed.returncode == 0, out + completed.stderr
