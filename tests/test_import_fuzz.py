@@ -166,6 +166,21 @@ def test_a_workbook_that_expands_past_the_limit_is_refused_before_it_is_read(
     assert _snapshot(store) != before
 
 
+def test_a_workbook_with_a_damaged_zip_directory_is_one_clear_error(
+    store: RecordStore, mapping: Mapping, tmp_path: Path
+) -> None:
+    data = bytearray(_workbook_bytes(tmp_path))
+    entry = data.index(b"PK\x01\x02")  # the first central directory entry
+    data[entry + 6 : entry + 8] = (235).to_bytes(2, "little")  # "needs zip version 23.5"
+    path = tmp_path / "damaged.xlsx"
+    path.write_bytes(bytes(data))
+    before = _snapshot(store)
+    with pytest.raises(ImportRefused) as refused:
+        import_file(store, path, mapping, "fuzz")
+    assert "not a readable XLSX workbook" in refused.value.problems[0].reason
+    assert _snapshot(store) == before
+
+
 @FUZZ
 @given(cut=st.integers(min_value=0, max_value=10_000), flips=st.lists(st.integers(0, 10_000)))
 def test_damaged_workbooks(

@@ -201,15 +201,13 @@ def _xlsx_rows(path: Path) -> Iterator[Row]:
     _check_expansion(name, path)
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError, TypeError, IndexError) as error:
-        raise FatalInput(
-            InputProblem(name, None, None, f"not a readable XLSX workbook ({error})")
-        ) from None
     except Exception as error:  # noqa: BLE001 - openpyxl raises many kinds on damaged files
-        raise FatalInput(
-            InputProblem(name, None, None, f"not a readable XLSX workbook ({error})")
-        ) from None
+        raise _unreadable_workbook(name, error) from None
     return _sheet_rows(name, workbook)
+
+
+def _unreadable_workbook(name: str, error: Exception) -> FatalInput:
+    return FatalInput(InputProblem(name, None, None, f"not a readable XLSX workbook ({error})"))
 
 
 def _check_expansion(name: str, path: Path) -> None:
@@ -219,10 +217,9 @@ def _check_expansion(name: str, path: Path) -> None:
     try:
         with zipfile.ZipFile(path) as archive:
             expanded = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError) as error:
-        raise FatalInput(
-            InputProblem(name, None, None, f"not a readable XLSX workbook ({error})")
-        ) from None
+    # a damaged archive raises many kinds (NotImplementedError for a bad version field)
+    except Exception as error:  # noqa: BLE001
+        raise _unreadable_workbook(name, error) from None
     if expanded > MAX_XLSX_EXPANDED:
         raise FatalInput(
             InputProblem(
