@@ -88,6 +88,18 @@ class _UnionFind:
         return keep
 
 
+def check_band(threshold: float, review_floor: float) -> None:
+    """A review band must lie inside (0, 1] and end at the threshold."""
+    if not 0.0 < review_floor <= threshold <= 1.0:
+        raise ValueError("need 0 < review_floor <= threshold <= 1")
+
+
+def most_probable_first(pair: ScoredPair) -> tuple[float, Pair]:
+    """The order pairs are clustered and queued for review in: most probable first, then by
+    their ids, so that equal scores always come in the same order."""
+    return -pair.match_probability, pair.key
+
+
 def cluster(
     record_ids: Sequence[str],
     pairs: Iterable[ScoredPair],
@@ -98,8 +110,7 @@ def cluster(
     veto_below: float | None = None,
 ) -> Clustering:
     """Cluster records from scored pairs, honouring decisions (see the module docstring)."""
-    if not 0.0 < review_floor <= threshold <= 1.0:
-        raise ValueError("need 0 < review_floor <= threshold <= 1")
+    check_band(threshold, review_floor)
     decided = {pair_key(*k): Decision(v) for k, v in (decisions or {}).items()}
     ids = list(dict.fromkeys(record_ids))
     known = set(ids)
@@ -121,7 +132,7 @@ def cluster(
         cannot.setdefault(ra, set()).add(rb)
         cannot.setdefault(rb, set()).add(ra)
 
-    scored = sorted(pairs, key=lambda p: (-p.match_probability, p.key))
+    scored = sorted(pairs, key=most_probable_first)
     if veto_below is not None:
         for p in scored:
             if p.match_probability >= veto_below or p.key in decided:

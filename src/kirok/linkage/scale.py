@@ -36,7 +36,16 @@ import numpy as np
 import pandas as pd
 
 from kirok.linkage.bulk import prepare_bulk
-from kirok.linkage.decisions import Clustering, Decision, Pair, ScoredPair, cluster, pair_key
+from kirok.linkage.decisions import (
+    Clustering,
+    Decision,
+    Pair,
+    ScoredPair,
+    check_band,
+    cluster,
+    most_probable_first,
+    pair_key,
+)
 from kirok.linkage.defaults import (
     DEFAULT_REVIEW_FLOOR,
     DEFAULT_THRESHOLD,
@@ -400,8 +409,7 @@ def _cluster_by_component(
     alone (clusters never cross components). The review queue is every pair in the band,
     ordered as ``cluster`` orders it.
     """
-    if not 0.0 < review_floor <= threshold <= 1.0:
-        raise ValueError("need 0 < review_floor <= threshold <= 1")
+    check_band(threshold, review_floor)
     n = len(ids)
     hard = np.zeros(int(labels.max()) + 1 if n else 0, dtype=bool)
     for p in pairs:
@@ -428,7 +436,7 @@ def _cluster_by_component(
         clusters.update(sub.clusters)
         merged += sub.merged_by_model
     band = [p for p in pairs if review_floor <= p.match_probability < threshold]
-    review = sorted(band, key=lambda p: (-p.match_probability, p.key))
+    review = sorted(band, key=most_probable_first)
     return Clustering(clusters, review, [], merged)
 
 
