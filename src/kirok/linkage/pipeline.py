@@ -253,6 +253,25 @@ def _coverage(prepared: Sequence[pd.DataFrame], columns: Sequence[str]) -> float
     return both_names * both_dated
 
 
+def run_em_session(linker: Any, blocking_rule: Any, **options: Any) -> bool:
+    """One EM session on ``linker``; if it cannot run, the model is left as it was before.
+
+    Splink takes the comparisons a session's blocking rule uses out of the linker's own
+    settings while the session trains and puts them back only when it succeeds, so a session
+    that fails (no pairs, or an m driven below the smallest value Splink accepts) left the
+    model without them: every later score ignored the names.
+    """
+    settings = linker._settings_obj  # noqa: SLF001 - restored below if the session fails
+    before = settings.core_model_settings.copy()
+    try:
+        linker.training.estimate_parameters_using_expectation_maximisation(blocking_rule, **options)
+    except Exception as error:  # noqa: BLE001 - the comparisons keep what they had
+        settings.core_model_settings = before
+        log.warning("an EM session could not run, its comparisons keep their priors: %s", error)
+        return False
+    return True
+
+
 def _train(
     linker: Any, n: int, rule: Sequence[str], coverage: float, *, u_estimated: bool = False
 ) -> None:
@@ -267,14 +286,11 @@ def _train(
         block_on("birth_full") if has_full_dates else block_on("birth_year", "sex_norm"),
     ]
     for session in sessions:
-        try:
-            # EM's iterations on the distinct comparison vectors, not on every pair with its
-            # term frequencies: a third faster, and the m values agree to 1e-4 (FEBRL3)
-            linker.training.estimate_parameters_using_expectation_maximisation(
-                session, max_pairs=2_000_000.0, estimate_without_term_frequencies=True
-            )
-        except Exception as error:  # noqa: BLE001 - a comparison keeps its priors if EM cannot run
-            log.warning("an EM session could not run, its comparisons keep their priors: %s", error)
+        # EM's iterations on the distinct comparison vectors, not on every pair with its term
+        # frequencies: a third faster, and the m values agree to 1e-4 (FEBRL3)
+        run_em_session(
+            linker, session, max_pairs=2_000_000.0, estimate_without_term_frequencies=True
+        )
     # λ last: the share of true pairs the near-certain rule keeps comes from the trained m values
     recall = rule_recall(linker.misc.save_model_to_json(), rule, coverage)
     try:
