@@ -292,6 +292,60 @@ def test_register_records_carry_full_dates_at_the_ngos_rates() -> None:
     assert 0.6 < figures["pairs_both_dated"] < figures["full_date"]
 
 
+def test_civil_records_carry_full_dates_at_a_registers_rates() -> None:
+    bench = _bench()
+    n = 40_000
+    civil = bench.generate(n, seed=7, records="civil")
+    testimony = bench.generate(n, seed=7)
+    # the same people, lists, names, sexes and places: only the date of birth differs
+    assert np.array_equal(civil.person, testimony.person)
+    pd.testing.assert_frame_equal(
+        civil.frame.drop(columns="birth_date"), testimony.frame.drop(columns="birth_date")
+    )
+    written = civil.frame["birth_date"].to_numpy(object)
+    truth = bench.true_births(n, seed=7)[civil.person]
+    present = written != ""
+    assert 1.0 - present.mean() == pytest.approx(bench.CIVIL_MISSING_RATE, abs=0.005)
+    assert all(pd.Timestamp(d).strftime("%Y-%m-%d") == d for d in written[present])
+    wrong = written[present] != truth[present]
+    expected = 1.0 - (1.0 - bench.CIVIL_YEAR_OFF_RATE) * (1.0 - bench.CIVIL_SLIP_RATE)
+    assert wrong.mean() == pytest.approx(expected, abs=0.005)
+    # and the same rates on every list: a register's habits are not an NGO's
+    source = civil.frame["source"].to_numpy(object)
+    for label in np.unique(source):
+        mine = source == label
+        assert (written[mine] == "").mean() == pytest.approx(bench.CIVIL_MISSING_RATE, abs=0.01)
+    figures = bench.dates_written(civil.frame, civil.person)
+    assert figures["full_date"] == pytest.approx(present.mean())
+    assert 0.9 < figures["pairs_both_dated"] < figures["full_date"]
+
+
+def test_registry_records_are_written_in_hangul_with_a_civil_registers_dates() -> None:
+    from kirok.linkage.hangul import is_syllable
+
+    bench = _bench()
+    n = 20_000
+    registry = bench.generate(n, seed=7, records="registry")
+    civil = bench.generate(n, seed=7, records="civil")
+    # the same people on the same lists, with the same dates of birth as written
+    assert np.array_equal(registry.person, civil.person)
+    assert (registry.frame["source"] == civil.frame["source"]).all()
+    assert (registry.frame["birth_date"] == civil.frame["birth_date"]).all()
+    # every name in Hangul, in the South's spelling or the North's
+    assert set(registry.style) == set(bench.REGISTRY_STYLES)
+    north = (registry.style == "hangul_north").mean()
+    assert north == pytest.approx(bench.REGISTRY_STYLES["hangul_north"], abs=0.02)
+    names = registry.frame["full_name"].to_numpy(object)
+    assert all(all(is_syllable(ch) for ch in name if not ch.isspace()) for name in names)
+    # the given name as written: a record that keeps its parts says which were left out
+    parts = registry.frame[registry.frame["family_name"] != ""]
+    kept = registry.given[parts.index]
+    assert (kept == (parts["given_name"] != "").to_numpy()).all()
+    assert 0.01 < 1.0 - registry.given.mean() < 0.1  # the lists' missing_given_rate
+    figures = bench.dates_written(registry.frame, registry.person, registry.given)
+    assert 0.8 < figures["pairs_whole"] < figures["pairs_both_dated"]
+
+
 @pytest.mark.parametrize("seed", range(3))
 def test_a_date_slip_is_one_edit_or_the_day_and_month_swapped(seed: int) -> None:
     bench = _bench()
@@ -315,21 +369,22 @@ def test_a_date_slip_is_one_edit_or_the_day_and_month_swapped(seed: int) -> None
 
 
 @pytest.mark.slow
-def test_bench_runs_the_register_profile(tmp_path: Path) -> None:
+@pytest.mark.parametrize("records", ["register", "civil", "registry"])
+def test_bench_runs_the_dated_profiles(tmp_path: Path, records: str) -> None:
     completed = run_bench(
         "bench_linkage_scale.py",
-        *("--n", "2000", "--records", "register", "--only", "kirok", "--cache", str(tmp_path)),
+        *("--n", "2000", "--records", records, "--only", "kirok", "--cache", str(tmp_path)),
     )
     out = completed.stdout
     assert completed.returncode == 0, out + completed.stderr
-    assert "records register" in out
+    assert f"records {records}" in out
     written = re.search(r"a full date of birth on (\d\.\d+) of the records", out)
     assert written and float(written.group(1)) > 0.8, out
     dated = re.search(r"clusters R where both records have a full date=(\d\.\d+)", out)
     overall = re.search(r"TARGET scale: .* cluster recall (\d\.\d+)", out)
     assert dated and overall, out
     assert float(dated.group(1)) >= float(overall.group(1)) - 0.05
-    assert list(tmp_path.glob("*_register_v*.parquet"))
+    assert list(tmp_path.glob(f"*_{records}_v*.parquet"))
     assert "check: passed" in out
 
 
@@ -351,3 +406,49 @@ def test_scale_settings_train_the_day_and_month_level_and_fix_the_other_dates() 
     by_label = {lv["label_for_charts"]: lv for lv in birth["comparison_levels"]}
     prior = by_label["±1 year"]["m_probability"] + by_label["±2 years"]["m_probability"]
     assert level["m_probability"] == pytest.approx(prior)
+
+
+def test_two_full_dates_that_differ_count_against_a_pair() -> None:
+    from kirok.linkage.scale import (
+        DAY_MONTH_LABEL,
+        FULL_DATES_DIFFER_LABEL,
+        TRAINED_AT_SCALE,
+        link_at_scale,
+        scale_settings,
+    )
+
+    model = scale_settings(1_000)
+    (birth,) = [c for c in model["comparisons"] if c["output_column_name"] == "birth"]
+    labels = [lv.get("label_for_charts") for lv in birth["comparison_levels"]]
+    # after every level that explains two different full dates, before the year's levels
+    for explained in ("same date", DAY_MONTH_LABEL, "full dates one typo apart",
+                      "day and month swapped"):  # fmt: skip
+        assert labels.index(explained) < labels.index(FULL_DATES_DIFFER_LABEL), explained
+    assert labels.index(FULL_DATES_DIFFER_LABEL) + 1 == labels.index("same year")
+    assert FULL_DATES_DIFFER_LABEL not in TRAINED_AT_SCALE
+    # the same name and place; the second record's date is a different day of the same year,
+    # the third's the year alone, the fourth's a slip of the first's
+    records = pd.DataFrame(
+        {
+            "record_id": ["a", "b", "c", "d"],
+            "full_name": ["Kim Jong-il", "김정일", "김정일", "KIM Jong Il"],
+            "family_name": [""] * 4,
+            "given_name": [""] * 4,
+            "aliases": [""] * 4,
+            "birth_date": ["1942-02-16", "1942-07-03", "1942", "1942-02-18"],
+            "sex": ["M"] * 4,
+            "birth_place": ["Hoeryong"] * 4,
+            "source": ["s1", "s2", "s3", "s4"],
+        }
+    )
+    result = link_at_scale(records, model=model, threshold=0.9)
+    score = {
+        frozenset((result.ids[i], result.ids[j])): p
+        for i, j, p in zip(result.left, result.right, result.probability, strict=True)
+    }
+    differ, year_only = score[frozenset("ab")], score[frozenset("ac")]
+    slip = score[frozenset("ad")]
+    # log2 of the Bayes factor between "two full dates that differ" and "same year": > 4 bits
+    odds = (year_only / (1 - year_only)) / (differ / (1 - differ))
+    assert odds > 16, (differ, year_only)
+    assert slip > year_only
