@@ -249,20 +249,24 @@ def _bench() -> Any:
     return bench_module("bench_linkage_scale")
 
 
+def _dated_profile(bench: Any, n: int, records: str) -> tuple[Any, Any, np.ndarray, np.ndarray]:
+    """The profile's records and the testimonies', checked to be the same people, lists, names,
+    sexes and places; the dates of birth as written and as they are."""
+    dated = bench.generate(n, seed=7, records=records)
+    testimony = bench.generate(n, seed=7)
+    assert np.array_equal(dated.person, testimony.person)
+    pd.testing.assert_frame_equal(
+        dated.frame.drop(columns="birth_date"), testimony.frame.drop(columns="birth_date")
+    )
+    written = dated.frame["birth_date"].to_numpy(object)
+    return dated, testimony, written, bench.true_births(n, seed=7)[dated.person]
+
+
 def test_register_records_carry_full_dates_at_the_ngos_rates() -> None:
     from kirok.demo.capture import DEFAULT_NGOS
 
     bench = _bench()
-    n = 20_000
-    register = bench.generate(n, seed=7, records="register")
-    testimony = bench.generate(n, seed=7)
-    # the same people, lists, names, sexes and places: only the date of birth differs
-    assert np.array_equal(register.person, testimony.person)
-    pd.testing.assert_frame_equal(
-        register.frame.drop(columns="birth_date"), testimony.frame.drop(columns="birth_date")
-    )
-    written = register.frame["birth_date"].to_numpy(object)
-    truth = bench.true_births(n, seed=7)[register.person]
+    register, testimony, written, truth = _dated_profile(bench, 20_000, "register")
     source = register.frame["source"].to_numpy(object)
     for ngo in DEFAULT_NGOS:
         mine = source == ngo.label
@@ -294,16 +298,7 @@ def test_register_records_carry_full_dates_at_the_ngos_rates() -> None:
 
 def test_civil_records_carry_full_dates_at_a_registers_rates() -> None:
     bench = _bench()
-    n = 40_000
-    civil = bench.generate(n, seed=7, records="civil")
-    testimony = bench.generate(n, seed=7)
-    # the same people, lists, names, sexes and places: only the date of birth differs
-    assert np.array_equal(civil.person, testimony.person)
-    pd.testing.assert_frame_equal(
-        civil.frame.drop(columns="birth_date"), testimony.frame.drop(columns="birth_date")
-    )
-    written = civil.frame["birth_date"].to_numpy(object)
-    truth = bench.true_births(n, seed=7)[civil.person]
+    civil, _, written, truth = _dated_profile(bench, 40_000, "civil")
     present = written != ""
     assert 1.0 - present.mean() == pytest.approx(bench.CIVIL_MISSING_RATE, abs=0.005)
     assert all(pd.Timestamp(d).strftime("%Y-%m-%d") == d for d in written[present])
