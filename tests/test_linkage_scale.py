@@ -447,3 +447,28 @@ def test_two_full_dates_that_differ_count_against_a_pair() -> None:
     odds = (year_only / (1 - year_only)) / (differ / (1 - differ))
     assert odds > 16, (differ, year_only)
     assert slip > year_only
+
+
+def test_a_name_without_its_family_name_is_blocked_with_the_whole_date() -> None:
+    from kirok.linkage.scale import link_at_scale, scale_settings
+
+    # 정숙 alone (family name left out) and 한정숙, born the same day; one has no place
+    records = pd.DataFrame(
+        {
+            "record_id": ["a", "b", "c"],
+            "full_name": ["정숙", "한정숙", "한정숙"],
+            "family_name": ["", "한", "한"],
+            "given_name": ["", "정숙", "정숙"],
+            "aliases": [""] * 3,
+            "birth_date": ["1970-10-22", "1970-10-22", "1971-03-02"],
+            "sex": ["F"] * 3,
+            "birth_place": ["원산", "", ""],
+            "source": ["s1", "s2", "s3"],
+        }
+    )
+    result = link_at_scale(records, model=scale_settings(1_000), threshold=0.9)
+    pairs = zip(result.left, result.right, strict=True)
+    scored = {frozenset((result.ids[i], result.ids[j])) for i, j in pairs}
+    assert frozenset("ab") in scored
+    # the same names born on another day are not paired by that rule
+    assert frozenset("ac") not in scored

@@ -103,6 +103,15 @@ SCALE_BLOCKING_RULES: tuple[dict[str, Any], ...] = (
         'AND l."place_key" = r."place_key"',
         "arrays_to_explode": ["given_keys"],
     },
+    # a name without its family name (정숙 for 한정숙, read as 정 + 숙 as well) and the whole
+    # date, the place missing on one side: at 400,000 registry records +0.2% pairs, pairs
+    # completeness 0.977 -> 0.980, cluster recall at 0.90 0.9498 -> 0.9517, precision the
+    # same. At 1.6 million records most such pairs score below 0.90 and go to review (registry:
+    # pairs completeness 0.977 -> 0.981, review band +3,395 pairs, cluster recall +0.0004)
+    {
+        "blocking_rule": 'l."given_keys" = r."given_keys" AND l."birth_full" = r."birth_full"',
+        "arrays_to_explode": ["given_keys"],
+    },
 )
 
 
