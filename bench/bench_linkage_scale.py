@@ -272,10 +272,11 @@ def register_birth(rng: np.random.Generator, iso: str, ngo: Any) -> str:
 
 
 # A civil register's rates (``--records civil``): the date of birth comes from the person's
-# registration, not from what a witness remembers. Hagger-Johnson et al. (2017, BMC Med Res
-# Methodol 17:23) found the date of birth missing or wrong on 0.11% of English hospital
-# records linked to the national register; these rates are twenty times that, for registers
-# kept by hand and copied between offices.
+# registration, not from what a witness remembers. "Utilising identifier error variation in
+# linkage of large administrative data sources" (BMC Med Res Methodol 17:23, 2017) found sex
+# and date of birth missing or disagreeing on 0.11% of English hospital records linked to the
+# national register; these rates are twenty times that, for registers kept by hand and
+# copied between offices.
 CIVIL_MISSING_RATE = 0.02
 CIVIL_YEAR_OFF_RATE = 0.01
 CIVIL_SLIP_RATE = 0.01
