@@ -203,14 +203,18 @@ def _with_scale_date_levels(birth: dict[str, Any]) -> None:
     levels = birth["comparison_levels"]
     if any(lv.get("label_for_charts") == DAY_MONTH_LABEL for lv in levels):
         return
+
+    def insert_after(label: str, level: dict[str, Any]) -> None:
+        at = 1 + next(i for i, lv in enumerate(levels) if lv.get("label_for_charts") == label)
+        levels.insert(at, level)
+
     m = sum(
         float(lv["m_probability"])
         for lv in levels
         if lv.get("label_for_charts") in ("±1 year", "±2 years")
     )
-    at = 1 + next(i for i, lv in enumerate(levels) if lv.get("label_for_charts") == "same date")
-    levels.insert(
-        at,
+    insert_after(
+        "same date",
         {
             "sql_condition": DAY_MONTH_YEAR_OFF,
             "label_for_charts": DAY_MONTH_LABEL,
@@ -219,11 +223,8 @@ def _with_scale_date_levels(birth: dict[str, Any]) -> None:
         },
     )
     # after every level that explains two different full dates
-    at = 1 + next(
-        i for i, lv in enumerate(levels) if lv.get("label_for_charts") == "day and month swapped"
-    )
-    levels.insert(
-        at,
+    insert_after(
+        "day and month swapped",
         {
             "sql_condition": FULL_DATES_DIFFER,
             "label_for_charts": FULL_DATES_DIFFER_LABEL,
