@@ -4,7 +4,9 @@
 census), most frequent first, each with the spellings seen in passports, the press and NGO lists
 beyond what the romanization systems produce. The order matters: when one Latin spelling fits two
 family names (MR "Chon" is 전 and 천; "Son" is 손 and 선), it is assigned to the more frequent one,
-so the linkage compares like with like and the Hangul comparison decides the rest.
+so the linkage compares like with like and the Hangul comparison decides the rest. Written with
+McCune–Reischauer's marks (Ch'ŏn, Sŏn) such a spelling is not ambiguous, and is looked up with
+them (``names.surname_class``).
 
 ``CONVENTIONAL_RR`` is the spelling most South Koreans use on passports, which is what an RR-era
 document shows in practice (Kim, Lee, Park rather than the strict RR Gim, I, Bak).
@@ -19,7 +21,7 @@ from __future__ import annotations
 SURNAMES: dict[str, tuple[str, ...]] = {
     "김": ("Kim", "Gim", "Ghim", "Kym"),
     "이": ("Lee", "Yi", "Rhee", "Ri", "I", "Li", "Rhie", "Yee", "Lie", "Leigh", "Rie", "Ree"),
-    "박": ("Park", "Pak", "Bak", "Bahk", "Pahk", "Paek"),
+    "박": ("Park", "Pak", "Bak", "Bahk", "Pahk"),
     "최": ("Choi", "Choe", "Ch'oe", "Chey", "Choy", "Tsoi", "Tsoy"),
     "정": ("Jung", "Jeong", "Chung", "Chong", "Joung", "Cheong", "Jong", "Chŏng"),
     "강": ("Kang", "Gang", "Kahng", "Khang"),
