@@ -111,7 +111,19 @@ SURNAME_CLASSES = [
     "Tae Thae T'ae 태",
     "O Oh 오",
     "Kim Gim KIM 김",
+    # McCune–Reischauer's Paek (백남순) is Baek, not Park: Pak is Park's
+    "Baek Paek Paik 백",
+    # McCune–Reischauer's marks tell these from 송, 전, 손, 주 and 오 (Song, Chŏn, Son, Chu, O)
+    "Seong Sŏng Sung 성",
+    "Cheon Ch'ŏn Ch’ŏn 천",
+    "Seon Sŏn 선",
+    "Ch'u Ch’u 추",
+    "Eo Ŏ 어",
 ]
+
+
+def test_without_its_marks_a_spelling_is_the_more_frequent_family_name() -> None:
+    assert [surname_class(s) for s in ("Song", "Chon", "Son", "Chu", "O")] == list("송전손주오")
 
 
 @pytest.mark.parametrize("members", SURNAME_CLASSES)

@@ -120,8 +120,21 @@ def given_key(text: str) -> str:
     return latin_key(text)
 
 
+# McCune–Reischauer's marks, as typed: the breve (or a caron in its place) and the apostrophe
+# of aspiration (or a typographer's quote).
+_MARK_VARIANTS = str.maketrans({"ǒ": "ŏ", "ǔ": "ŭ", "’": "'", "‘": "'", "`": "'", "ʼ": "'"})
+_NOT_MARKED_LETTER = re.compile(r"[^a-zŏŭ']")
+
+
+def _marked(text: str) -> str:
+    """The spelling with McCune–Reischauer's marks kept, or "" if it has none."""
+    s = _NOT_MARKED_LETTER.sub("", text.lower().translate(_MARK_VARIANTS))
+    return s if any(c in "ŏŭ'" for c in s) else ""
+
+
 @cache
-def _surname_index() -> tuple[dict[str, str], dict[str, str]]:
+def _surname_index() -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    marked: dict[str, str] = {}
     exact: dict[str, str] = {}
     coarse: dict[str, str] = {}
     for hangul, variants in SURNAMES.items():
@@ -129,20 +142,25 @@ def _surname_index() -> tuple[dict[str, str], dict[str, str]]:
         for source in {hangul, NORTH_FORMS.get(hangul, hangul)}:
             forms.extend(romanize(source, system) for system in SYSTEMS)
         for form in forms:
+            if mark := _marked(form):
+                marked.setdefault(mark, hangul)
             exact.setdefault(_fold(form), hangul)
             coarse.setdefault(latin_key(form), hangul)
-    return exact, coarse
+    return marked, exact, coarse
 
 
 def _lookup_surname(text: str) -> str | None:
     if has_hangul(text):
         hangul = north_to_south("".join(c for c in text if is_syllable(c)))
         return hangul if hangul in SURNAMES else None
-    exact, coarse = _surname_index()
+    marked, exact, coarse = _surname_index()
     folded = _fold(text)
     if not folded:
         return None
-    return exact.get(folded) or coarse.get(latin_key(text))
+    # The marks tell apart what the letters alone do not (Sŏng is 성, Song 송; Ch'ŏn is 천,
+    # Chŏn 전); without them the more frequent family name is taken (see surnames.py).
+    mark = _marked(text)
+    return (mark and marked.get(mark)) or exact.get(folded) or coarse.get(latin_key(text))
 
 
 def is_known_surname(text: str) -> bool:
