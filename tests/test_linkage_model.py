@@ -36,6 +36,10 @@ def _level(comparison: str, left: dict[str, str], right: dict[str, str]) -> str:
         # a letter dropped or swapped in a romanized name: a slip
         ("Kuk-nm", "국남", "key one edit apart"),
         ("Tng-gun", "Donggun", "key one edit apart"),
+        # ... where the key moves by two: a syllable's end is keyed by its sound (sokhan for
+        # Sog-han against songhan), but the letters as written are one apart
+        ("Song-han", "Sog-han", "key one edit apart"),
+        ("Cheol-hyo", "Choel-hyo", "key one edit apart"),
         # two Hangul names a letter of the key apart are two names (설주, 선주), not a slip
         ("설주", "선주", "key JW >= 0.80"),
         # too short to tell a slip from another name
@@ -135,6 +139,23 @@ def test_the_cheap_checks_before_a_keys_edit_distance_drop_no_slip() -> None:
     )
     frame = pd.DataFrame(rows).astype({"given_hangul_l": "string", "given_hangul_r": "string"})
     _agree(_ONE_EDIT, plain, frame)
+
+
+def test_the_cheap_checks_before_the_letters_edit_distance_drop_no_slip() -> None:
+    from kirok.linkage.model import _LETTERS_ONE_EDIT
+
+    rows = []
+    for raw in ("songhan", "chollyun", "okhui", "kuk", "hyosong"):
+        for other in _slips(raw, "abceghiklmnosuy") | {"sokhan", "chlolyun", "okhuuii"}:
+            rows.append({"given_raw_l": raw, "given_raw_r": other,
+                         "given_hangul_l": None, "given_hangul_r": None})  # fmt: skip
+    plain = (
+        'abs(length("given_raw_l") - length("given_raw_r")) <= 1 '
+        'AND least(length("given_raw_l"), length("given_raw_r")) >= 4 '
+        'AND damerau_levenshtein("given_raw_l", "given_raw_r") <= 1'
+    )
+    frame = pd.DataFrame(rows).astype({"given_hangul_l": "string", "given_hangul_r": "string"})
+    _agree(_LETTERS_ONE_EDIT, plain, frame)
 
 
 def _blocked(left: dict[str, str], right: dict[str, str]) -> bool:

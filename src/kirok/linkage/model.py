@@ -12,7 +12,7 @@ Comparisons (each ends in an ``else`` level):
   one name given whole (weight 0) / Jaro–Winkler ≥ 0.88 on the romanization-invariant key.
 * ``given``: as written (TF) / same given-name key (TF) / alias with the same surname class /
   swapped order or alias (weight 0: weighed once, on the surname) / transposed / read whole /
-  key one edit apart (a slip in a romanized name) / JW ≥ 0.92 / initial / JW ≥ 0.80.
+  key or letters one edit apart (a slip in a romanized name) / JW ≥ 0.92 / initial / JW ≥ 0.80.
 * ``birth``: same full date / one typo apart / same year / ±1 / ±2 / ±3 / ±5 years.
 * ``sex``, ``birth_place`` (place key, TF; JW ≥ 0.90), and optional extra text columns.
 """
@@ -135,6 +135,18 @@ _ONE_EDIT = (
     'AND ("given_hangul_l" IS NULL OR "given_hangul_r" IS NULL) '
     'AND damerau_levenshtein("given_k_l", "given_k_r") <= 1'
 )
+# ... or the letters as written one edit apart while the keys are two: a key spells a syllable's
+# end as its sound, so a slip there moves it by two (Sog-han for Song-han: soghan, one letter
+# dropped, becomes sokhan against songhan; Choel-hyo for Cheol-hyo, two letters swapped).
+_LETTERS_ONE_EDIT = (
+    '"given_hangul_l" IS NULL AND "given_hangul_r" IS NULL '
+    'AND abs(length("given_raw_l") - length("given_raw_r")) <= 1 '
+    'AND least(length("given_raw_l"), length("given_raw_r")) >= 4 '
+    'AND (substr("given_raw_l", 1, 1) = substr("given_raw_r", 1, 1) '
+    'OR substr("given_raw_l", -1, 1) = substr("given_raw_r", -1, 1)) '
+    'AND damerau_levenshtein("given_raw_l", "given_raw_r") <= 1'
+)
+_GIVEN_SLIP = f"({_ONE_EDIT}) OR ({_LETTERS_ONE_EDIT})"
 # A slip in a full date: a digit changed, dropped or two digits swapped, across the parts too
 # (1914-09-13 written 19104913), so the digits are compared without the hyphens. A full date is
 # always YYYY-MM-DD (prepare.parse_birth: its year is birth_year), and one slip in its eight
@@ -215,7 +227,7 @@ def _comparisons(tf: bool, extra_columns: Sequence[str]) -> list[dict[str, Any]]
                 dict(_SWAP_COUNTED_ON_SURNAME),
                 _level(_TRANSPOSED, "syllables transposed", 0.02, 0.0005),
                 _level(_GIVEN_OTHER_READING, "same key, name read whole", 0.01, 0.0005),
-                _level(_ONE_EDIT, "key one edit apart", 0.02, 0.004),
+                _level(_GIVEN_SLIP, "key one edit apart", 0.02, 0.004),
                 _level(_jw("given_k", 0.92), "key JW >= 0.92", 0.04, 0.004),
                 _level(_INITIAL, "initial only, agrees", 0.02, 0.003),
                 _level(_jw("given_k", 0.80), "key JW >= 0.80", 0.02, 0.05),
