@@ -12,10 +12,11 @@ DEFAULT_THRESHOLD = 0.70
 # From this many records on an input is linked on the scale path (kirok.linkage.scale, the
 # reasons in kirok.linkage.pipeline) and clustered at SCALE_THRESHOLD, on any path.
 SCALE_INPUT = 50_000
-# The threshold for inputs of SCALE_INPUT records or more, by the same rule
-# on bench/bench_linkage_scale.py at 100,000, 400,000 and 1.6 million records: at 0.70 cluster
-# precision was 0.980 / 0.972 / 0.938, at 0.80 0.985 / 0.981 / 0.961, at 0.90 0.992 / 0.989 /
-# 0.982. Namesakes grow with the population, and with them the chains of near-certain links.
+# The threshold for inputs of SCALE_INPUT records or more, by the same rule on
+# bench/bench_linkage_scale.py (testimonies, generator version 3) at 100,000, 400,000 and 1.6
+# million records: at 0.70 cluster precision was 0.975 / 0.971 / 0.973, at 0.80 0.9805 / 0.9797
+# / 0.983, at 0.90 0.989 / 0.989 / 0.991. Among a million people a name is shared by dozens,
+# and chains of near-certain links between namesakes grow clusters the pipeline's 0.70 allows.
 SCALE_THRESHOLD = 0.90
 DEFAULT_REVIEW_FLOOR = 0.30
 # A compared pair a trained model scores below this keeps its two records out of one cluster
