@@ -56,7 +56,8 @@ def test_estimation_bench_prints_its_ratios(tmp_path: Path) -> None:
         assert re.search(rf"K=\s*{k} ESS: \d+ chains x 2,000 sweeps .* bulk ESS \d+", out), out
         assert re.search(rf"K=\s*{k} C\+\+ chains: 2 x 2,000 sweeps .* tail ESS \d+", out), out
         rates = re.search(
-            rf"K=\s*{k} ESS/s: kirok .* ratio bulk ([0-9.]+)x, tail ([0-9.]+)x .* per CPU second",
+            rf"K=\s*{k} ESS/s: kirok .* ratio bulk ([0-9.e+-]+)x, tail ([0-9.e+-]+)x .* per CPU "
+            r"second",
             out,
         )
         assert rates is not None, out
