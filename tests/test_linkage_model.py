@@ -40,6 +40,9 @@ def _level(comparison: str, left: dict[str, str], right: dict[str, str]) -> str:
         # Sog-han against songhan), but the letters as written are one apart
         ("Song-han", "Sog-han", "key one edit apart"),
         ("Cheol-hyo", "Choel-hyo", "key one edit apart"),
+        # ... and against a Hangul name, its letters as RR or MR would write them (hyeongyeon)
+        ("형연", "Hyenog-yeon", "key one edit apart"),
+        ("철일", "Chlo-il", "key one edit apart"),
         # two Hangul names a letter of the key apart are two names (설주, 선주), not a slip
         ("설주", "선주", "key JW >= 0.80"),
         # too short to tell a slip from another name
@@ -156,6 +159,25 @@ def test_the_cheap_checks_before_the_letters_edit_distance_drop_no_slip() -> Non
     )
     frame = pd.DataFrame(rows).astype({"given_hangul_l": "string", "given_hangul_r": "string"})
     _agree(_LETTERS_ONE_EDIT, plain, frame)
+
+
+def test_the_cheap_checks_before_the_letters_of_a_hangul_name_drop_no_slip() -> None:
+    from kirok.linkage.model import _letters_of_hangul_one_edit
+    from kirok.linkage.prepare import given_letters
+
+    rows = []
+    for hangul in ("형연", "철일", "아실", "정무", "경명"):
+        rr, mr = given_letters(hangul)
+        assert rr and mr
+        for other in _slips(rr, "aeghiklmnosuy") | _slips(mr, "aeghiklmnosuy") | {"kuk", "sonju"}:
+            rows.append({"given_hangul_l": hangul, "given_rr_l": rr, "given_mr_l": mr,
+                         "given_hangul_r": None, "given_raw_r": other})  # fmt: skip
+    plain = (
+        'length("given_raw_r") >= 4 AND (damerau_levenshtein("given_raw_r", "given_rr_l") <= 1 '
+        'OR damerau_levenshtein("given_raw_r", "given_mr_l") <= 1)'
+    )
+    frame = pd.DataFrame(rows).astype({"given_hangul_r": "string"})
+    _agree(_letters_of_hangul_one_edit("l", "r"), plain, frame)
 
 
 def _blocked(left: dict[str, str], right: dict[str, str]) -> bool:

@@ -41,6 +41,7 @@ from kirok.linkage.prepare import (
     _none_if_empty,
     _not_code,
     _raw,
+    given_letters,
     name_keys,
     name_parts,
     parse_birth,
@@ -155,11 +156,15 @@ def _family_columns(family: str) -> Row:
 def _given_columns(given: str) -> Row:
     giv_k = _given_key(given)
     giv_raw = _raw(given)
+    giv_hangul = giv_raw if giv_raw and has_hangul(giv_raw) else None
+    giv_rr, giv_mr = given_letters(giv_hangul)
     long_key = giv_k if len(giv_k) >= 4 else ""
     return {
         "given_raw": giv_raw,
         "given_k": _none_if_empty(giv_k),
-        "given_hangul": giv_raw if giv_raw and has_hangul(giv_raw) else None,
+        "given_hangul": giv_hangul,
+        "given_rr": giv_rr,
+        "given_mr": giv_mr,
         "given_rev": reversed_given_key(given) if given else None,
         "given_head": _none_if_empty(long_key[:3]),
         "given_tail": _none_if_empty(long_key[-3:]),
@@ -196,7 +201,16 @@ GROUPS: tuple[tuple[tuple[str, ...], Callable[..., Row], tuple[str, ...]], ...] 
     (
         ("given",),
         _given_columns,
-        ("given_raw", "given_k", "given_hangul", "given_rev", "given_head", "given_tail"),
+        (
+            "given_raw",
+            "given_k",
+            "given_hangul",
+            "given_rr",
+            "given_mr",
+            "given_rev",
+            "given_head",
+            "given_tail",
+        ),
     ),
     (("family", "given"), _prefix_columns, ("name_prefixes",)),
     (("given", "full_only"), _given_keys_columns, ("given_keys",)),

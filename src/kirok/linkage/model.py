@@ -146,7 +146,30 @@ _LETTERS_ONE_EDIT = (
     'OR substr("given_raw_l", -1, 1) = substr("given_raw_r", -1, 1)) '
     'AND damerau_levenshtein("given_raw_l", "given_raw_r") <= 1'
 )
-_GIVEN_SLIP = f"({_ONE_EDIT}) OR ({_LETTERS_ONE_EDIT})"
+
+
+def _letters_of_hangul_one_edit(hangul: str, latin: str) -> str:
+    """One record writes the given name in Hangul, the other in letters one edit from how RR or
+    McCune–Reischauer would write it (Hyenog-yeon for 형연, hyeongyeon: two letters swapped);
+    its key may be two edits from the Hangul name's."""
+    raw, rr, mr = f'"given_raw_{latin}"', f'"given_rr_{hangul}"', f'"given_mr_{hangul}"'
+    return (
+        f'"given_hangul_{hangul}" IS NOT NULL AND "given_hangul_{latin}" IS NULL '
+        f"AND length({raw}) >= 4 "
+        f"AND ((abs(length({raw}) - length({rr})) <= 1 AND damerau_levenshtein({raw}, {rr}) <= 1) "
+        f"OR (abs(length({raw}) - length({mr})) <= 1 AND damerau_levenshtein({raw}, {mr}) <= 1))"
+    )
+
+
+_GIVEN_SLIP = " OR ".join(
+    f"({c})"
+    for c in (
+        _ONE_EDIT,
+        _LETTERS_ONE_EDIT,
+        _letters_of_hangul_one_edit("l", "r"),
+        _letters_of_hangul_one_edit("r", "l"),
+    )
+)
 # A slip in a full date: a digit changed, dropped or two digits swapped, across the parts too
 # (1914-09-13 written 19104913), so the digits are compared without the hyphens. A full date is
 # always YYYY-MM-DD (prepare.parse_birth: its year is birth_year), and one slip in its eight

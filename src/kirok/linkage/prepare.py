@@ -21,6 +21,7 @@ from kirok.linkage.hangul import has_hangul, north_to_south
 from kirok.linkage.names import (
     given_key,
     latin_key,
+    romanize_name,
     split_name,
     surname_class,
 )
@@ -49,6 +50,8 @@ MODEL_COLUMNS = (
     "given_raw",
     "given_k",
     "given_hangul",
+    "given_rr",
+    "given_mr",
     "given_rev",
     "given_keys",
     "given_head",
@@ -87,6 +90,16 @@ def _text(value: object) -> str:
 
 
 @lru_cache(maxsize=1 << 18)
+def given_letters(given_hangul: str | None) -> tuple[str | None, str | None]:
+    """A Hangul given name's letters as Revised Romanization and as McCune–Reischauer without
+    its marks write a name (철일: cheolil, cholil): what a romanized record of it has, slips
+    aside, in the two families of systems (passports and RR; MR, DPRK)."""
+    if not given_hangul:
+        return None, None
+    rr, mr = (_raw(romanize_name("", given_hangul, s)[1]) for s in ("rr", "mr_ascii"))
+    return rr, mr
+
+
 def _raw(text: str) -> str | None:
     """The name as written, normalised only in script-neutral ways (case, spacing, North→South)."""
     if not text:
@@ -434,6 +447,8 @@ def prepare(records: pd.DataFrame, extra_columns: Sequence[str] = ()) -> pd.Data
         prefixes = sorted({k[:2] for k in (sur_k, giv_k) if k})
         p_key, p_region = place_keys(place)
         giv_raw = _raw(given)
+        giv_hangul = giv_raw if giv_raw and has_hangul(giv_raw) else None
+        giv_rr, giv_mr = given_letters(giv_hangul)
         long_key = giv_k if len(giv_k) >= 4 else ""
         rows.append(
             {
@@ -443,7 +458,9 @@ def prepare(records: pd.DataFrame, extra_columns: Sequence[str] = ()) -> pd.Data
                 "sur_key": _none_if_empty(sur_k),
                 "given_raw": giv_raw,
                 "given_k": _none_if_empty(giv_k),
-                "given_hangul": giv_raw if giv_raw and has_hangul(giv_raw) else None,
+                "given_hangul": giv_hangul,
+                "given_rr": giv_rr,
+                "given_mr": giv_mr,
                 "given_rev": reversed_given_key(given) if given else None,
                 "given_keys": _given_keys(giv_k, given, "" if (fam or giv) else full),
                 "given_head": _none_if_empty(long_key[:3]),
