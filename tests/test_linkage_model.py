@@ -127,38 +127,32 @@ def test_the_cheap_check_before_a_dates_edit_distance_drops_no_slip() -> None:
     _agree(_DATE_SLIP, plain, pd.DataFrame(rows))
 
 
-def test_the_cheap_checks_before_a_keys_edit_distance_drop_no_slip() -> None:
-    from kirok.linkage.model import _ONE_EDIT
+@pytest.mark.parametrize(
+    ("condition", "column", "names"),
+    [
+        # the keys (a slip in a romanized name, the key moved by one)
+        ("_ONE_EDIT", "given_k", ("kuknam", "tonggun", "solju", "pomchon", "yong", "kuknom")),
+        # the letters as written (a slip that moves the key by two)
+        ("_LETTERS_ONE_EDIT", "given_raw", ("songhan", "chollyun", "okhui", "kuk", "sokhan")),
+    ],
+)
+def test_the_cheap_checks_before_an_edit_distance_drop_no_slip(
+    condition: str, column: str, names: tuple[str, ...]
+) -> None:
+    from kirok.linkage import model
 
     rows = []
-    for key in ("kuknam", "tonggun", "solju", "pomchon", "yong"):
-        for other in _slips(key, "abcghjklmnopsuy") | {"chorsu", "kuknom", "yongho"}:
-            rows.append({"given_k_l": key, "given_k_r": other,
+    for name in names:
+        for other in _slips(name, "abceghjklmnopsuy") | set(names):
+            rows.append({f"{column}_l": name, f"{column}_r": other,
                          "given_hangul_l": None, "given_hangul_r": None})  # fmt: skip
     plain = (
-        'abs(length("given_k_l") - length("given_k_r")) <= 1 '
-        'AND least(length("given_k_l"), length("given_k_r")) >= 4 '
-        'AND damerau_levenshtein("given_k_l", "given_k_r") <= 1'
+        f'abs(length("{column}_l") - length("{column}_r")) <= 1 '
+        f'AND least(length("{column}_l"), length("{column}_r")) >= 4 '
+        f'AND damerau_levenshtein("{column}_l", "{column}_r") <= 1'
     )
     frame = pd.DataFrame(rows).astype({"given_hangul_l": "string", "given_hangul_r": "string"})
-    _agree(_ONE_EDIT, plain, frame)
-
-
-def test_the_cheap_checks_before_the_letters_edit_distance_drop_no_slip() -> None:
-    from kirok.linkage.model import _LETTERS_ONE_EDIT
-
-    rows = []
-    for raw in ("songhan", "chollyun", "okhui", "kuk", "hyosong"):
-        for other in _slips(raw, "abceghiklmnosuy") | {"sokhan", "chlolyun", "okhuuii"}:
-            rows.append({"given_raw_l": raw, "given_raw_r": other,
-                         "given_hangul_l": None, "given_hangul_r": None})  # fmt: skip
-    plain = (
-        'abs(length("given_raw_l") - length("given_raw_r")) <= 1 '
-        'AND least(length("given_raw_l"), length("given_raw_r")) >= 4 '
-        'AND damerau_levenshtein("given_raw_l", "given_raw_r") <= 1'
-    )
-    frame = pd.DataFrame(rows).astype({"given_hangul_l": "string", "given_hangul_r": "string"})
-    _agree(_LETTERS_ONE_EDIT, plain, frame)
+    _agree(getattr(model, condition), plain, frame)
 
 
 def test_the_cheap_checks_before_the_letters_of_a_hangul_name_drop_no_slip() -> None:
