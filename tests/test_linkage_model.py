@@ -34,15 +34,15 @@ def _level(comparison: str, left: dict[str, str], right: dict[str, str]) -> str:
     ("left", "right", "expected"),
     [
         # a letter dropped or swapped in a romanized name: a slip
-        ("Kuk-nm", "국남", "key one edit apart"),
-        ("Tng-gun", "Donggun", "key one edit apart"),
+        ("Kuk-nm", "국남", "key or letters one edit apart"),
+        ("Tng-gun", "Donggun", "key or letters one edit apart"),
         # ... where the key moves by two: a syllable's end is keyed by its sound (sokhan for
         # Sog-han against songhan), but the letters as written are one apart
-        ("Song-han", "Sog-han", "key one edit apart"),
-        ("Cheol-hyo", "Choel-hyo", "key one edit apart"),
+        ("Song-han", "Sog-han", "key or letters one edit apart"),
+        ("Cheol-hyo", "Choel-hyo", "key or letters one edit apart"),
         # ... and against a Hangul name, its letters as RR or MR would write them (hyeongyeon)
-        ("형연", "Hyenog-yeon", "key one edit apart"),
-        ("철일", "Chlo-il", "key one edit apart"),
+        ("형연", "Hyenog-yeon", "key or letters one edit apart"),
+        ("철일", "Chlo-il", "key or letters one edit apart"),
         # two Hangul names a letter of the key apart are two names (설주, 선주), not a slip
         ("설주", "선주", "key JW >= 0.80"),
         # too short to tell a slip from another name

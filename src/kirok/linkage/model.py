@@ -250,7 +250,7 @@ def _comparisons(tf: bool, extra_columns: Sequence[str]) -> list[dict[str, Any]]
                 dict(_SWAP_COUNTED_ON_SURNAME),
                 _level(_TRANSPOSED, "syllables transposed", 0.02, 0.0005),
                 _level(_GIVEN_OTHER_READING, "same key, name read whole", 0.01, 0.0005),
-                _level(_GIVEN_SLIP, "key one edit apart", 0.02, 0.004),
+                _level(_GIVEN_SLIP, "key or letters one edit apart", 0.02, 0.004),
                 _level(_jw("given_k", 0.92), "key JW >= 0.92", 0.04, 0.004),
                 _level(_INITIAL, "initial only, agrees", 0.02, 0.003),
                 _level(_jw("given_k", 0.80), "key JW >= 0.80", 0.02, 0.05),
