@@ -120,6 +120,8 @@ _HANGUL_DIFFERS_LEVEL: Level = {
     "fix_m_probability": True,
     "fix_u_probability": True,
 }
+
+
 # A transcriber's slip in a romanized given name (Kuk-nm, Tng-gun, Pm-chon): a letter dropped,
 # doubled or two letters swapped leaves the keys one edit apart. Short keys are left out (one
 # edit in a three-letter key is a different name more often than a slip), and so are two names
@@ -127,25 +129,25 @@ _HANGUL_DIFFERS_LEVEL: Level = {
 # The checks before the edit distance are cheap and implied by it; DuckDB's Damerau–Levenshtein
 # is slow (about 1.5 µs a pair), and most random pairs fail them: one edit changes at most two
 # neighbouring letters, so in keys of four letters or more the first or the last letter agrees.
-_ONE_EDIT = (
-    'abs(length("given_k_l") - length("given_k_r")) <= 1 '
-    'AND least(length("given_k_l"), length("given_k_r")) >= 4 '
-    'AND (substr("given_k_l", 1, 1) = substr("given_k_r", 1, 1) '
-    'OR substr("given_k_l", -1, 1) = substr("given_k_r", -1, 1)) '
-    'AND ("given_hangul_l" IS NULL OR "given_hangul_r" IS NULL) '
-    'AND damerau_levenshtein("given_k_l", "given_k_r") <= 1'
-)
+def _one_edit(column: str, script: str) -> str:
+    """``column`` of the two records one edit apart, long enough to tell a slip (``script``:
+    which records may be compared, by whether their given names are in Hangul)."""
+    left, right = f'"{column}_l"', f'"{column}_r"'
+    return (
+        f"abs(length({left}) - length({right})) <= 1 "
+        f"AND least(length({left}), length({right})) >= 4 "
+        f"AND (substr({left}, 1, 1) = substr({right}, 1, 1) "
+        f"OR substr({left}, -1, 1) = substr({right}, -1, 1)) "
+        f"AND {script} "
+        f"AND damerau_levenshtein({left}, {right}) <= 1"
+    )
+
+
+_ONE_EDIT = _one_edit("given_k", '("given_hangul_l" IS NULL OR "given_hangul_r" IS NULL)')
 # ... or the letters as written one edit apart while the keys are two: a key spells a syllable's
 # end as its sound, so a slip there moves it by two (Sog-han for Song-han: soghan, one letter
 # dropped, becomes sokhan against songhan; Choel-hyo for Cheol-hyo, two letters swapped).
-_LETTERS_ONE_EDIT = (
-    '"given_hangul_l" IS NULL AND "given_hangul_r" IS NULL '
-    'AND abs(length("given_raw_l") - length("given_raw_r")) <= 1 '
-    'AND least(length("given_raw_l"), length("given_raw_r")) >= 4 '
-    'AND (substr("given_raw_l", 1, 1) = substr("given_raw_r", 1, 1) '
-    'OR substr("given_raw_l", -1, 1) = substr("given_raw_r", -1, 1)) '
-    'AND damerau_levenshtein("given_raw_l", "given_raw_r") <= 1'
-)
+_LETTERS_ONE_EDIT = _one_edit("given_raw", '"given_hangul_l" IS NULL AND "given_hangul_r" IS NULL')
 
 
 def _letters_of_hangul_one_edit(hangul: str, latin: str) -> str:
