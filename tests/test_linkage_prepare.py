@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from kirok.linkage.model import build_settings
+from kirok.linkage.names import given_key
 from kirok.linkage.pipeline import rule_recall
 from kirok.linkage.prepare import (
     parse_birth,
@@ -105,6 +106,18 @@ def test_transposed_syllables_meet_the_other_record_key() -> None:
     assert out.loc["2", "given_rev"] == out.loc["1", "given_k"]
     assert out.loc["3", "given_rev"] is None  # joined syllables: no order to reverse
     assert reversed_given_key("정") is None
+    assert reversed_given_key("련하") == given_key("HARYEON") == "halyon"
+
+
+@pytest.mark.parametrize(
+    ("written", "other_way"),
+    [("련하", "하련"), ("리수", "수리"), ("녀순", "순녀"), ("룡철", "철룡")],
+)
+def test_a_hangul_name_read_the_other_way_keeps_the_sound_that_was_not_first(
+    written: str, other_way: str
+) -> None:
+    # the North's 련하 (the South's 연하) transposed is 하련: its ㄹ is no longer initial
+    assert reversed_given_key(written) == given_key(other_way)
 
 
 def test_initials_whole_names_and_lists_are_kept() -> None:

@@ -348,9 +348,11 @@ def place_key(text: str) -> str | None:
 
 def _pieces(text: str) -> list[str]:
     """The syllables of a given name as written: Hangul syllables, or the hyphen- or
-    space-separated pieces of a romanized name (one piece when they are joined)."""
+    space-separated pieces of a romanized name (one piece when they are joined). Hangul is
+    taken as written: the initial-sound law belongs to the syllable that ends up first, so
+    련하 read the other way is 하련 (halyon, as HARYEON is keyed), not 하연 from 연하."""
     if has_hangul(text):
-        return [c for c in north_to_south(text) if not c.isspace() and c != "-"]
+        return [c for c in text if not c.isspace() and c != "-"]
     return [p for p in re.split(r"[\s\-]+", text) if p]
 
 
