@@ -563,6 +563,24 @@ def _kirok(
     return _figures(result, person, threshold, floor, full_dates(frame), given)
 
 
+def _kirok_spark(
+    frame: pd.DataFrame, person: np.ndarray, threshold: float, floor: float, given: np.ndarray
+) -> dict:
+    """kirok's scale path trained and run on Spark (``local[*]``): the same settings and
+    training as on DuckDB; the scored pairs come back as arrays and are clustered here."""
+    from kirok.linkage.engines import spark_session
+    from kirok.linkage.scale import link_at_scale
+
+    spark = spark_session("local[*]")
+    try:
+        result = link_at_scale(
+            frame, threshold=threshold, review_floor=floor, engine="spark", spark=spark
+        )
+    finally:
+        spark.stop()
+    return _figures(result, person, threshold, floor, full_dates(frame), given)
+
+
 def _truth_m(
     frame: pd.DataFrame, person: np.ndarray, threshold: float, floor: float, given: np.ndarray
 ) -> dict:
@@ -795,7 +813,9 @@ def _stock(
 def _child(queue: Any, method: str, path: str, threshold: float, floor: float) -> None:
     try:
         frame, person, _, given = load(Path(path))
-        run = {"kirok": _kirok, "truth-m": _truth_m, "stock": _stock}[method]
+        run = {"kirok": _kirok, "kirok-spark": _kirok_spark, "truth-m": _truth_m, "stock": _stock}[
+            method
+        ]
         result = run(frame, person, threshold, floor, given)
         result.setdefault("peak_rss", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
         queue.put(result)
@@ -894,8 +914,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         default="kirok,stock",
-        help="methods, of kirok, stock and truth-m (kirok's comparisons with m and lambda "
-        "from the truth: is training the limit?)",
+        help="methods, of kirok, stock, kirok-spark (kirok's scale path on Spark, local[*]) "
+        "and truth-m (kirok's comparisons with m and lambda from the truth: is training the "
+        "limit?)",
     )
     parser.add_argument(
         "--stock-limit",
@@ -982,6 +1003,14 @@ def main(argv: list[str] | None = None) -> int:
             f"{TARGET_SECONDS:.0f}s, recall >= {TARGET_RECALL} at precision >= "
             f"{TARGET_PRECISION}): {'met' if met else 'not met'}"
         )
+        if "kirok-spark" in results:
+            k = results["kirok-spark"]
+            k_wall = sum(k["timings"].get(p, 0.0) for p in TIMED)
+            print(
+                f"RATIO kirok-spark/kirok wall {k_wall / wall:.2f}x (train + predict + cluster); "
+                f"cluster P / R {k['clusters']['precision']:.4f} / {k['clusters']['recall']:.4f}"
+                f" vs {precision:.4f} / {recall:.4f}"
+            )
         if "stock" in results:
             s = results["stock"]
             # every phase, the keys included: stock Splink has none to derive

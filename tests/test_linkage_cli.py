@@ -56,6 +56,13 @@ def test_dedupe_writes_a_cluster_for_every_record(tmp_path: Path) -> None:
         header = next(csv.reader(fh))
     assert "mw_given" in header and "level_surname" in header
     assert json.loads(model.read_text(encoding="utf-8"))["comparisons"]
+    assert "fixed priors" in result.output  # seven records: not trained
+    again = CliRunner().invoke(
+        app, ["link", "dedupe", str(source), "--out", str(out), "--model", str(model)]
+    )
+    assert again.exit_code == 0, again.output
+    assert _clusters(out) == clusters
+    assert "fixed priors" not in again.output  # the model given is what scored them
 
 
 def test_decisions_file_is_honoured(tmp_path: Path) -> None:

@@ -11,8 +11,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from kirok.linkage.defaults import SCALE_THRESHOLD  # noqa: E402
 from kirok.linkage.model import build_settings, for_dialect  # noqa: E402
 from kirok.linkage.pipeline import link_records  # noqa: E402
+from kirok.linkage.scale import SCALE_BLOCKING_RULES  # noqa: E402
 from test_linkage_small import _records  # noqa: E402
 
 
@@ -53,3 +55,38 @@ def test_duckdb_and_spark_give_the_same_clusters(spark: Any) -> None:
     sparkp = {p.key: p.match_probability for p in on_spark.pairs}
     assert duck.keys() == sparkp.keys()
     assert all(abs(duck[k] - sparkp[k]) < 1e-9 for k in duck)
+
+
+@pytest.mark.spark
+@pytest.mark.slow
+def test_a_large_input_on_spark_is_linked_with_the_scale_settings(spark: Any) -> None:
+    import numpy as np
+
+    from bench_support import bench_module
+
+    bench = bench_module("bench_linkage_scale")
+    data = bench.generate(2500, seed=3)
+    on_spark = link_records(data.frame, engine="spark", spark=spark, scale_input=2000)
+    # trained and run on Spark with the scale path's blocking union and threshold
+    assert on_spark.trained and on_spark.threshold == SCALE_THRESHOLD
+    rules = [r["blocking_rule"] for r in on_spark.model["blocking_rules_to_generate_predictions"]]
+    assert rules == [r["blocking_rule"] for r in SCALE_BLOCKING_RULES]
+    ids = data.frame["record_id"].tolist()
+    at = {rid: i for i, rid in enumerate(ids)}
+    roots = np.array([at[on_spark.clusters[rid]] for rid in ids])
+    found = bench.cluster_metrics(data.person, roots)
+    assert found["precision"] >= 0.98 and found["recall"] > 0.7, found
+    # the model it trained, run on DuckDB (on the scale path too), scores and clusters every
+    # pair the same
+    on_duckdb = link_records(data.frame, model=on_spark.model, scale_input=2000)
+    assert not on_duckdb.trained
+    assert on_duckdb.model["blocking_rules_to_generate_predictions"] == [
+        dict(r) for r in SCALE_BLOCKING_RULES
+    ]
+    assert on_duckdb.clusters == on_spark.clusters
+    duck = {p.key: p for p in on_duckdb.pairs}
+    sparkp = {p.key: p for p in on_spark.pairs}
+    assert duck.keys() == sparkp.keys() and len(duck) > 50
+    for key, pair in sparkp.items():
+        assert pair.match_probability == pytest.approx(duck[key].match_probability, abs=1e-9)
+        assert pair.levels == duck[key].levels and pair.weights  # each link shows why

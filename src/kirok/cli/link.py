@@ -191,7 +191,7 @@ def dedupe(
         f"{len(records)} records → {n_clusters} clusters; "
         f"{result.clustering.merged_by_model} links by the model; "
         f"{len(result.review)} pairs need review"
-        + ("" if result.trained else " (small input: fixed priors, no training)")
+        + ("" if result.trained or model else " (small input: fixed priors, no training)")
     )
     err.print(f"threshold {result.threshold:.2f} " + whose_threshold(threshold, result.threshold))
     for a, b in result.clustering.conflicts:

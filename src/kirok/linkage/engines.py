@@ -69,6 +69,10 @@ def spark_api(spark: Any) -> Any:
     return api
 
 
+# Columns that list numbers: the pairs a record belongs to (kirok.linkage.scale's explainer).
+_NUMBER_LISTS = ("pair_no",)
+
+
 def to_spark_frame(spark: Any, frame: pd.DataFrame) -> Any:
     """A prepared pandas frame as a Spark DataFrame with an explicit schema.
 
@@ -78,16 +82,20 @@ def to_spark_frame(spark: Any, frame: pd.DataFrame) -> Any:
     from pyspark.sql import types as T
 
     fields = []
+    whole: set[str] = {"birth_year"}  # integer columns (record numbers on the scale path)
     for name in frame.columns:
         if name in ("name_keys", "name_prefixes", "given_keys"):
             kind: Any = T.ArrayType(T.StringType())
-        elif name == "birth_year":
+        elif name in _NUMBER_LISTS:
+            kind = T.ArrayType(T.LongType())
+        elif name == "birth_year" or pd.api.types.is_integer_dtype(frame[name]):
             kind = T.LongType()
+            whole.add(name)
         else:
             kind = T.StringType()
         fields.append(T.StructField(name, kind, True))
     rows = [
-        tuple(None if _missing(v) else (int(v) if c == "birth_year" else v) for c, v in
+        tuple(None if _missing(v) else (int(v) if c in whole else v) for c, v in
               zip(frame.columns, row, strict=True))
         for row in frame.itertuples(index=False, name=None)
     ]  # fmt: skip

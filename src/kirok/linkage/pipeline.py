@@ -459,8 +459,10 @@ def link_records(
     """Deduplicate records: clusters for every record, scored pairs, review queue.
 
     ``decisions`` maps (record_id, record_id) to ``same``, ``different`` or ``unsure`` and is
-    honoured exactly as :func:`kirok.linkage.decisions.cluster` describes. A model to train on
-    DuckDB from ``scale_input`` records on is trained and run with the settings for scale.
+    honoured exactly as :func:`kirok.linkage.decisions.cluster` describes. From ``scale_input``
+    records on, on either engine, a model to train is trained and run with the settings for
+    scale, and a given model is run with their blocking (:func:`kirok.linkage.scale.link_at_scale`;
+    not with extra columns, nor a given model to train further).
     ``unscored`` are ids of records the model must not compare (a witness known only by a
     pseudonym): each gets a cluster of its own, joined to another only by a person's "same"
     (below the scale threshold; at scale it stays alone).
@@ -468,23 +470,26 @@ def link_records(
     ``SCALE_THRESHOLD`` from ``scale_input`` records on, on any engine and with any model,
     ``DEFAULT_THRESHOLD`` below (``kirok.linkage.defaults``).
     """
-    if engine == "duckdb" and model is None and train is not False and not extra_columns:
-        if len(records) >= scale_input:
-            from kirok.linkage.scale import link_at_scale
+    # the scale path trains a model, or runs a given one as it is; it has no extra columns
+    trains_here = model is None and train is not False
+    runs_given = model is not None and not train
+    if len(records) >= scale_input and not extra_columns and (trains_here or runs_given):
+        from kirok.linkage.scale import link_at_scale
 
-            big = link_at_scale(
-                records, decisions, threshold=threshold, review_floor=review_floor,
-                explain=True, progress=progress,
-            )  # fmt: skip
-            for rid in unscored:
-                big.clustering.clusters.setdefault(rid, rid)
-            return LinkageResult(
-                big.clustering, big.review_pairs, big.model, True, big.n_records, big.timings,
-                big.threshold,
-            )  # fmt: skip
+        big = link_at_scale(
+            records, decisions, threshold=threshold, review_floor=review_floor, model=model,
+            explain=True, engine=engine, spark=spark, progress=progress,
+        )  # fmt: skip
+        for rid in unscored:
+            big.clustering.clusters.setdefault(rid, rid)
+        return LinkageResult(
+            big.clustering, big.review_pairs, big.model, trains_here, big.n_records,
+            big.timings, big.threshold,
+        )  # fmt: skip
     if threshold is None:
-        # By size, whatever path runs it: a large input on Spark or with a given model holds as
-        # many namesakes as on the scale path, and the pipeline's default merged them there.
+        # By size, whatever path runs it: a large input with extra columns, or with a given
+        # model to train further, holds as many namesakes as on the scale path, and the
+        # pipeline's default merged them there.
         threshold = SCALE_THRESHOLD if len(records) >= scale_input else DEFAULT_THRESHOLD
     scored, trained_model, trained, timings = score(
         [records],

@@ -52,7 +52,7 @@ from kirok.linkage.defaults import (
     DEFAULT_VETO_BELOW,
     SCALE_THRESHOLD,
 )
-from kirok.linkage.engines import duckdb_connection
+from kirok.linkage.engines import duckdb_connection, make_api, to_spark_frame
 from kirok.linkage.model import Settings, build_settings, floor_probabilities, for_dialect, neutral
 
 log = logging.getLogger(__name__)
@@ -327,7 +327,32 @@ def _estimate_lambda_strictly(linker: Any, prepared: pd.DataFrame) -> None:
 Explain = Callable[[np.ndarray, np.ndarray, np.ndarray], list[ScoredPair]]
 
 
-def _explainer(api: Any, prepared: pd.DataFrame, model: Settings, ids: Sequence[str]) -> Explain:
+def _register(api: Any, engine: str, frame: pd.DataFrame) -> Any:
+    """``frame`` as a table of the engine's API."""
+    return api.register(to_spark_frame(api.spark, frame) if engine == "spark" else frame)
+
+
+def _pair_arrays(api: Any, engine: str, predictions: Any) -> tuple[np.ndarray, ...]:
+    """The scored pairs as three arrays (record numbers left and right, match probability),
+    read as columns, never as one Python object per pair."""
+    columns = ("unique_id_l", "unique_id_r", "match_probability")
+    if engine == "spark":
+        frame = predictions.as_spark_dataframe().select(*columns).toPandas()
+        arrays: Mapping[str, Any] = {c: frame[c].to_numpy() for c in columns}
+    else:
+        con = api._con  # noqa: SLF001 - DuckDB hands the table over as numpy arrays
+        table = predictions.physical_name
+        arrays = con.sql(f"SELECT {', '.join(columns)} FROM {table}").fetchnumpy()
+    return (
+        np.asarray(arrays["unique_id_l"], dtype=np.int64),
+        np.asarray(arrays["unique_id_r"], dtype=np.int64),
+        np.asarray(arrays["match_probability"], dtype=np.float64),
+    )
+
+
+def _explainer(
+    api: Any, engine: str, prepared: pd.DataFrame, model: Settings, ids: Sequence[str]
+) -> Explain:
     """Scores the given pairs again with every comparison's weight, as the pipeline's pairs
     carry them: a second prediction blocked on the pairs themselves (each record lists the
     numbers of its pairs), over the whole table so that term frequencies are the same."""
@@ -344,13 +369,15 @@ def _explainer(api: Any, prepared: pd.DataFrame, model: Settings, ids: Sequence[
         table = prepared.copy()
         table["pair_no"] = [[] for _ in range(len(table))]
         table.loc[lists.index.to_numpy(), "pair_no"] = lists.to_numpy()
-        settings = for_dialect(model, "duckdb")
+        settings = dict(model)
         settings["blocking_rules_to_generate_predictions"] = [
             {"blocking_rule": 'l."pair_no" = r."pair_no"', "arrays_to_explode": ["pair_no"]}
         ]
         settings["retain_matching_columns"] = True
         settings["retain_intermediate_calculation_columns"] = True
-        linker = Linker(api.register(table), settings, log_level=logging.WARNING)
+        linker = Linker(
+            _register(api, engine, table), for_dialect(settings, engine), log_level=logging.WARNING
+        )
         frame = linker.inference.predict(warning_mode="never").as_pandas_dataframe()  # type: ignore[no-untyped-call]
         scored = _scored_pairs(frame, model)
         return [replace(p, id_l=ids[int(p.id_l)], id_r=ids[int(p.id_r)]) for p in scored]
@@ -513,6 +540,8 @@ def link_at_scale(
     memory_limit: str | None = None,
     model: Settings | None = None,
     explain: bool = False,
+    engine: str = "duckdb",
+    spark: Any | None = None,
     progress: Progress = _noop,
 ) -> ScaleResult:
     """Deduplicate a large set of records (see the module docstring) on DuckDB.
@@ -533,6 +562,10 @@ def link_at_scale(
     ``explain`` gives the pairs at or above the review floor the weight and level of each
     comparison, as :func:`kirok.linkage.pipeline.link_records` does (a second, small
     prediction); without it they carry only their probability.
+    ``engine="spark"`` runs the same settings, training and model on Spark (``spark``, a
+    session; one is started when none is given), for inputs beyond one machine; the scored
+    pairs come back to this process as three arrays and are clustered here, as on DuckDB.
+    ``memory_limit`` is DuckDB's only.
     """
     from splink import DuckDBAPI, Linker
 
@@ -555,13 +588,16 @@ def link_at_scale(
     lap("prepare")
 
     progress("training the model")
-    connection = duckdb_connection()
-    if memory_limit:
-        connection.execute("SET memory_limit = ?", [memory_limit])
-    api = DuckDBAPI(connection)
-    table = api.register(prepared)
+    if engine == "duckdb":
+        connection = duckdb_connection()
+        if memory_limit:
+            connection.execute("SET memory_limit = ?", [memory_limit])
+        api: Any = DuckDBAPI(connection)
+    else:
+        api = make_api(engine, spark)
+    table = _register(api, engine, prepared)
     if model is None:
-        settings = for_dialect(scale_settings(n, blocking), "duckdb")
+        settings = for_dialect(scale_settings(n, blocking), engine)
         training_linker = Linker(table, settings, log_level=logging.WARNING)
         model = _trained(training_linker, prepared, training, strict_lambda)
     else:
@@ -569,18 +605,12 @@ def link_at_scale(
         model["blocking_rules_to_generate_predictions"] = [dict(b) for b in blocking]
         model["retain_intermediate_calculation_columns"] = False
         model["retain_matching_columns"] = False
-    linker = Linker(table, for_dialect(model, "duckdb"), log_level=logging.WARNING)
+    linker = Linker(table, for_dialect(model, engine), log_level=logging.WARNING)
     lap("train")
 
     progress("scoring candidate pairs")
     predictions = linker.inference.predict(warning_mode="never")
-    con = api._con  # noqa: SLF001 - read the scored pairs as arrays, not pandas objects
-    arrays = con.sql(
-        f"SELECT unique_id_l, unique_id_r, match_probability FROM {predictions.physical_name}"
-    ).fetchnumpy()
-    left = np.asarray(arrays["unique_id_l"], dtype=np.int64)
-    right = np.asarray(arrays["unique_id_r"], dtype=np.int64)
-    probability = np.asarray(arrays["match_probability"], dtype=np.float64)
+    left, right, probability = _pair_arrays(api, engine, predictions)
     lap("predict")
 
     progress("clustering")
@@ -593,7 +623,7 @@ def link_at_scale(
         threshold=cut,
         review_floor=review_floor,
         veto_below=min(review_floor, DEFAULT_VETO_BELOW) if veto_below is None else veto_below,
-        explain=_explainer(api, prepared, model, ids) if explain else None,
+        explain=_explainer(api, engine, prepared, model, ids) if explain else None,
     )
     lap("cluster")
     return ScaleResult(
