@@ -501,6 +501,7 @@ def pair_metrics(
     precision = tp / int(linked.sum()) if linked.any() else 1.0
     recall = tp / total if total else 1.0
     best, at = best_recall(same, probability, total, TARGET_PRECISION)
+    best_safe, at_safe = best_recall(same, probability, total, SAFE_PRECISION)
     by_threshold = []
     for t in THRESHOLD_GRID:
         above = probability >= t
@@ -515,6 +516,8 @@ def pair_metrics(
         "candidates": float(len(left)),
         "best_recall": best,
         "best_threshold": at,
+        "best_recall_safe": best_safe,
+        "best_threshold_safe": at_safe,
     }
 
 
@@ -655,6 +658,53 @@ def dated_recall(person: np.ndarray, cluster: np.ndarray, dated: np.ndarray) -> 
     return int((both * (both - 1) // 2).sum()) / total if total else 1.0
 
 
+PAIR_KINDS = ("whole", "given left out", "no full date")
+
+
+def recall_by_kind(
+    person: np.ndarray, cluster: np.ndarray, dated: np.ndarray, given: np.ndarray
+) -> dict[str, tuple[float, float]]:
+    """For each kind of true pair, its share of the true pairs and the cluster recall over it.
+    *whole*: both records have a full date and a given name; *given left out*: both have a
+    full date, one has no given name (or only an initial); *no full date*: one has none."""
+    records = pd.DataFrame({"p": person, "c": cluster, "d": dated, "g": given})
+    records["i"] = np.arange(len(records))
+    records = records[records.groupby("p")["p"].transform("size") > 1]
+    pairs = records.merge(records, on="p", suffixes=("_l", "_r"))
+    pairs = pairs[pairs["i_l"] < pairs["i_r"]]
+    both_dated = pairs["d_l"].to_numpy() & pairs["d_r"].to_numpy()
+    both_given = pairs["g_l"].to_numpy() & pairs["g_r"].to_numpy()
+    kind = np.where(both_dated, np.where(both_given, 0, 1), 2)
+    found = pairs["c_l"].to_numpy() == pairs["c_r"].to_numpy()
+    out = {}
+    for k, name in enumerate(PAIR_KINDS):
+        mask = kind == k
+        out[name] = (
+            float(mask.mean()) if len(mask) else 0.0,
+            float(found[mask].mean()) if mask.any() else 1.0,
+        )
+    return out
+
+
+CALIBRATION_BANDS = (0.1, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0)
+
+
+def calibration(
+    person: np.ndarray, left: np.ndarray, right: np.ndarray, probability: np.ndarray
+) -> list[tuple[float, float, int, float, float]]:
+    """For each band of match probability (of CALIBRATION_BANDS), the pairs scored in it, their
+    mean probability and the share of them that are one person: a calibrated model's two
+    agree, and then no threshold can do better than its probabilities say."""
+    same = person[left] == person[right]
+    rows = []
+    for lo, hi in zip(CALIBRATION_BANDS, CALIBRATION_BANDS[1:], strict=False):
+        mask = (probability >= lo) & ((probability < hi) | (hi == 1.0))
+        if mask.any():
+            rows.append((lo, hi, int(mask.sum()), float(probability[mask].mean()),
+                         float(same[mask].mean())))  # fmt: skip
+    return rows
+
+
 def _figures(
     result: Any,
     person: np.ndarray,
@@ -670,6 +720,8 @@ def _figures(
     return {
         "dated_recall": dated_recall(person, roots, dated),
         "whole_recall": dated_recall(person, roots, dated & given),
+        "by_kind": recall_by_kind(person, roots, dated, given),
+        "calibration": calibration(person, result.left, result.right, result.probability),
         "timings": result.timings,
         "cpu": result.cpu,
         "pairs": pair_metrics(person, result.left, result.right, result.probability, threshold),
@@ -868,7 +920,8 @@ def _report(method: str, r: dict) -> str:
         )
         + "\n"
         f"{method:<6} best pairwise R at P>={TARGET_PRECISION}: {pm['best_recall']:.4f} "
-        f"(threshold {pm['best_threshold']:.3f})"
+        f"(threshold {pm['best_threshold']:.3f}), at P>={SAFE_PRECISION}: "
+        f"{pm['best_recall_safe']:.4f} (threshold {pm['best_threshold_safe']:.3f})"
         + (
             f"  clusters without the veto P={r['no_veto']['precision']:.4f} "
             f"R={r['no_veto']['recall']:.4f}"
@@ -878,6 +931,21 @@ def _report(method: str, r: dict) -> str:
         + f"\n{method:<6} pairwise P/R by threshold: "
         + "  ".join(f"{t:.2f} {p:.4f}/{rc:.4f}" for t, p, rc in pm["by_threshold"])
         + ("".join(_sweep_lines(method, r["sweep"])) if "sweep" in r else "")
+        + (
+            f"\n{method:<6} true pairs by kind (share, clusters R): "
+            + "; ".join(f"{k} {share:.3f}, {rec:.4f}" for k, (share, rec) in r["by_kind"].items())
+            if "by_kind" in r
+            else ""
+        )
+        + (
+            f"\n{method:<6} calibration (band: pairs, mean probability, share one person): "
+            + "; ".join(
+                f"[{lo:g},{hi:g}) {n:,} {mean:.3f} {true:.3f}"
+                for lo, hi, n, mean, true in r["calibration"]
+            )
+            if "calibration" in r
+            else ""
+        )
     )
 
 
@@ -985,6 +1053,11 @@ def main(argv: list[str] | None = None) -> int:
         # the truth check: the scored pairs and clusters are consistent with the data
         pm, cm = r["pairs"], r["clusters"]
         ok &= 0.0 <= pm["recall"] <= pm["completeness"] <= 1.0 and 0.0 <= cm["recall"] <= 1.0
+        # the kinds of true pair are all of them, and their recalls make up the clusters' recall
+        kinds = r.get("by_kind", {}).values()
+        if kinds:
+            ok &= abs(sum(share for share, _ in kinds) - 1.0) < 1e-9
+            ok &= abs(sum(share * rec for share, rec in kinds) - cm["recall"]) < 1e-9
         # the sweep clusters as the run did: at the run's threshold it finds the same clusters
         for row in r.get("sweep", ()):
             if row["threshold"] == args.threshold:

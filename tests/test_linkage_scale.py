@@ -184,6 +184,24 @@ def test_bench_runs_tiny_and_passes_its_truth_check(tmp_path: Path) -> None:
     # blocking finds, a tiny draw links nearly all (cluster recall 0.79 and 0.81 on seeds 7, 8)
     assert kirok_recall > 0.7 and kirok_recall >= 0.9 * pc["kirok"]
     assert re.search(r"RATIO kirok/stock wall \d+\.\d\dx", out)
+    # the kinds of true pair: all of them, their recalls weighed by share give the clusters'
+    kinds = re.search(
+        r"kirok\s+true pairs by kind \(share, clusters R\): whole (\d\.\d+), (\d\.\d+); "
+        r"given left out (\d\.\d+), (\d\.\d+); no full date (\d\.\d+), (\d\.\d+)",
+        out,
+    )
+    assert kinds, out
+    share = [float(g) for g in kinds.groups()[::2]]
+    recall = [float(g) for g in kinds.groups()[1::2]]
+    assert sum(share) == pytest.approx(1.0, abs=0.002)
+    assert sum(a * b for a, b in zip(share, recall, strict=True)) == pytest.approx(
+        kirok_recall, abs=0.002
+    )
+    assert recall[0] > recall[2]  # a pair with a full date on both sides is linked more often
+    calibrated = re.findall(r"\[(\d\.?\d*),(\d\.?\d*)\) ([\d,]+) (\d\.\d+) (\d\.\d+)", out)
+    assert calibrated, out
+    for lo, hi, _, mean, _ in calibrated:
+        assert float(lo) <= float(mean) <= float(hi)
     assert "check: passed" in out
 
 
