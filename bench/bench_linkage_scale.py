@@ -722,6 +722,7 @@ def _figures(
         "whole_recall": dated_recall(person, roots, dated & given),
         "by_kind": recall_by_kind(person, roots, dated, given),
         "calibration": calibration(person, result.left, result.right, result.probability),
+        "review_to_target": review_to_reach(result, person, TARGET_RECALL, floor),
         "timings": result.timings,
         "cpu": result.cpu,
         "pairs": pair_metrics(person, result.left, result.right, result.probability, threshold),
@@ -766,6 +767,44 @@ def lowest_safe(sweep: list[dict[str, float]], precision: float) -> float | None
     """The lowest threshold of the sweep whose cluster precision is at least ``precision``."""
     ok = [row["threshold"] for row in sweep if row["precision"] >= precision]
     return min(ok) if ok else None
+
+
+def review_to_reach(
+    result: Any, person: np.ndarray, recall: float, floor: float
+) -> tuple[int | None, int]:
+    """How many pairs of the review queue (``[floor, threshold)``, most probable first) a
+    reviewer who is never wrong decides before the clusters reach ``recall``, and the queue's
+    length; None when the whole queue does not reach it. Clusters are the connected components
+    of the links at the threshold and of the pairs decided the same (the chain veto left out:
+    at no review they are the "clusters without the veto")."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    p = result.probability
+    strong = p >= result.threshold
+    band = np.flatnonzero((p >= floor) & ~strong)
+    band = band[np.argsort(-p[band], kind="stable")]
+    true_in_band = band[person[result.left[band]] == person[result.right[band]]]
+    # position in the queue of each true pair (a "different" decision adds no link)
+    position = np.flatnonzero(person[result.left[band]] == person[result.right[band]])
+    n = len(result.ids)
+
+    def recall_after(k: int) -> float:
+        take = np.concatenate([np.flatnonzero(strong), true_in_band[position < k]])
+        edges = (np.ones(len(take), dtype=np.int8), (result.left[take], result.right[take]))
+        _, labels = connected_components(coo_matrix(edges, shape=(n, n)), directed=False)
+        return cluster_metrics(person, np.asarray(labels, dtype=np.int64))["recall"]
+
+    if recall_after(len(band)) < recall:
+        return None, len(band)
+    lo, hi = 0, len(band)  # the smallest k with recall_after(k) >= recall lies in [lo, hi]
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if recall_after(mid) >= recall:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo, len(band)
 
 
 def _components(result: Any, threshold: float) -> np.ndarray:
@@ -935,6 +974,18 @@ def _report(method: str, r: dict) -> str:
             f"\n{method:<6} true pairs by kind (share, clusters R): "
             + "; ".join(f"{k} {share:.3f}, {rec:.4f}" for k, (share, rec) in r["by_kind"].items())
             if "by_kind" in r
+            else ""
+        )
+        + (
+            f"\n{method:<6} review: clusters R >= {TARGET_RECALL} "
+            + (
+                "not reached with the whole queue"
+                if r["review_to_target"][0] is None
+                else f"after the first {r['review_to_target'][0]:,} pairs"
+            )
+            + f" of the {r['review_to_target'][1]:,} in the review queue, decided by a reviewer "
+            "who is never wrong (most probable first; the chain veto left out)"
+            if "review_to_target" in r
             else ""
         )
         + (

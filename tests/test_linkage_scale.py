@@ -198,6 +198,14 @@ def test_bench_runs_tiny_and_passes_its_truth_check(tmp_path: Path) -> None:
         kirok_recall, abs=0.002
     )
     assert recall[0] > recall[2]  # a pair with a full date on both sides is linked more often
+    review = re.search(
+        r"kirok\s+review: clusters R >= 0.95 (?:after the first ([\d,]+) pairs|not reached with "
+        r"the whole queue) of the ([\d,]+) in the review queue",
+        out,
+    )
+    assert review, out
+    if review.group(1) is not None:
+        assert int(review.group(1).replace(",", "")) <= int(review.group(2).replace(",", ""))
     calibrated = re.findall(r"\[(\d\.?\d*),(\d\.?\d*)\) ([\d,]+) (\d\.\d+) (\d\.\d+)", out)
     assert calibrated, out
     for lo, hi, _, mean, _ in calibrated:
@@ -505,3 +513,22 @@ def test_the_scale_generator_gives_each_person_one_to_five_records(n: int) -> No
         assert 1 <= counts.min() and counts.max() <= 5, seed
         # the shares of the demo data (55% of the people one record, 32% two …)
         assert np.mean(counts == 1) == pytest.approx(0.55, abs=0.05)
+
+
+@pytest.mark.parametrize(("target", "decided"), [(0.3, 0), (0.6, 1), (0.9, 3), (1.01, None)])
+def test_review_to_reach_counts_the_queue_a_perfect_reviewer_decides(
+    target: float, decided: int | None
+) -> None:
+    from types import SimpleNamespace
+
+    # three people of two records each; one pair linked, three in the queue, one of them false
+    result = SimpleNamespace(
+        ids=[f"r{i}" for i in range(6)],
+        left=np.array([0, 2, 0, 4]),
+        right=np.array([1, 3, 2, 5]),
+        probability=np.array([0.95, 0.8, 0.7, 0.6]),
+        threshold=0.9,
+    )
+    person = np.array([0, 0, 1, 1, 2, 2])
+    reached, queue = _bench().review_to_reach(result, person, target, 0.3)
+    assert (reached, queue) == (decided, 3)
