@@ -17,6 +17,7 @@ import pytest
 from bench_support import bench_module, run_bench
 from kirok.linkage.decisions import ScoredPair, cluster
 from kirok.linkage.defaults import SCALE_THRESHOLD
+from kirok.linkage.model import build_settings
 from kirok.linkage.scale import (
     SCALE_BLOCKING_RULES,
     ScaleResult,
@@ -532,3 +533,28 @@ def test_review_to_reach_counts_the_queue_a_perfect_reviewer_decides(
     person = np.array([0, 0, 1, 1, 2, 2])
     reached, queue = _bench().review_to_reach(result, person, target, 0.3)
     assert (reached, queue) == (decided, 3)
+
+
+def _place_m(model: dict[str, Any]) -> dict[str, float]:
+    place = next(c for c in model["comparisons"] if c["output_column_name"] == "birth_place")
+    return {
+        lv["label_for_charts"]: float(lv["m_probability"])
+        for lv in place["comparison_levels"]
+        if not lv.get("is_null_level")
+    }
+
+
+@pytest.mark.slow
+def test_the_place_is_trained_on_pairs_with_the_same_name_and_full_date() -> None:
+    bench = _bench()
+    data = bench.generate(4000, seed=7, records="civil")
+    trained = link_at_scale(data.frame)
+    learnt = _place_m(trained.model)
+    truth = _place_m(bench.truth_model(data.frame, data.person, trained.model))
+    assert learnt["same"] == pytest.approx(truth["same"], abs=0.03)
+    assert learnt["else"] == pytest.approx(truth["else"], abs=0.03)
+    # records dated by the year alone give that session no pairs: the name and the year do
+    years = data.frame.assign(birth_date=data.frame["birth_date"].str[:4])
+    by_year = _place_m(link_at_scale(years).model)
+    priors = _place_m(build_settings(len(years), tf=True))
+    assert by_year["same"] != priors["same"] and by_year["same"] > 0.9
