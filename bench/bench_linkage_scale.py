@@ -556,18 +556,26 @@ def _f1(precision: float, recall: float) -> float:
 
 # ---------------------------------------------------------------------------- runners
 def _kirok(
-    frame: pd.DataFrame, person: np.ndarray, threshold: float, floor: float, given: np.ndarray
+    frame: pd.DataFrame,
+    person: np.ndarray,
+    threshold: float | None,
+    floor: float,
+    given: np.ndarray,
 ) -> dict:
     from kirok.linkage.scale import link_at_scale
 
     result = link_at_scale(
         frame, threshold=threshold, review_floor=floor, memory_limit=os.environ.get(MEMORY_ENV)
     )
-    return _figures(result, person, threshold, floor, full_dates(frame), given)
+    return _figures(result, person, floor, full_dates(frame), given)
 
 
 def _kirok_spark(
-    frame: pd.DataFrame, person: np.ndarray, threshold: float, floor: float, given: np.ndarray
+    frame: pd.DataFrame,
+    person: np.ndarray,
+    threshold: float | None,
+    floor: float,
+    given: np.ndarray,
 ) -> dict:
     """kirok's scale path trained and run on Spark (``local[*]``): the same settings and
     training as on DuckDB; the scored pairs come back as arrays and are clustered here."""
@@ -581,11 +589,15 @@ def _kirok_spark(
         )
     finally:
         spark.stop()
-    return _figures(result, person, threshold, floor, full_dates(frame), given)
+    return _figures(result, person, floor, full_dates(frame), given)
 
 
 def _truth_m(
-    frame: pd.DataFrame, person: np.ndarray, threshold: float, floor: float, given: np.ndarray
+    frame: pd.DataFrame,
+    person: np.ndarray,
+    threshold: float | None,
+    floor: float,
+    given: np.ndarray,
 ) -> dict:
     """kirok's trained model with its m probabilities and λ taken from the truth instead: what
     the same comparisons could do if training were perfect. (The timings are of the scoring
@@ -598,7 +610,7 @@ def _truth_m(
     result = link_at_scale(
         frame, threshold=threshold, review_floor=floor, memory_limit=memory, model=model
     )
-    return _figures(result, person, threshold, floor, full_dates(frame), given)
+    return _figures(result, person, floor, full_dates(frame), given)
 
 
 def truth_model(frame: pd.DataFrame, person: np.ndarray, model: dict[str, Any]) -> dict[str, Any]:
@@ -686,7 +698,7 @@ def recall_by_kind(
     return out
 
 
-CALIBRATION_BANDS = (0.1, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0)
+CALIBRATION_BANDS = (0.1, 0.3, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0)
 
 
 def calibration(
@@ -708,7 +720,6 @@ def calibration(
 def _figures(
     result: Any,
     person: np.ndarray,
-    threshold: float,
     floor: float,
     dated: np.ndarray,
     given: np.ndarray,
@@ -717,12 +728,15 @@ def _figures(
     index = {rid: i for i, rid in enumerate(result.ids)}
     clusters = result.clusters
     roots = np.array([index[clusters[rid]] for rid in result.ids], dtype=np.int64)
+    threshold = float(result.threshold)
     return {
+        "threshold": threshold,
         "dated_recall": dated_recall(person, roots, dated),
         "whole_recall": dated_recall(person, roots, dated & given),
         "by_kind": recall_by_kind(person, roots, dated, given),
         "calibration": calibration(person, result.left, result.right, result.probability),
         "review_to_target": review_to_reach(result, person, TARGET_RECALL, floor),
+        "own_threshold": own_threshold(result.probability, floor),
         "timings": result.timings,
         "cpu": result.cpu,
         "pairs": pair_metrics(person, result.left, result.right, result.probability, threshold),
@@ -767,6 +781,17 @@ def lowest_safe(sweep: list[dict[str, float]], precision: float) -> float | None
     """The lowest threshold of the sweep whose cluster precision is at least ``precision``."""
     ok = [row["threshold"] for row in sweep if row["precision"] >= precision]
     return min(ok) if ok else None
+
+
+def own_threshold(probability: np.ndarray, floor: float) -> tuple[float, float]:
+    """The threshold kirok chooses for this input when none is given
+    (``kirok.linkage.scale.scale_threshold``), and the share of the pairs at or above it the
+    model expects to be one person."""
+    from kirok.linkage.scale import scale_threshold
+
+    t = scale_threshold(probability, floor)
+    above = probability[probability >= t]
+    return t, float(above.mean()) if len(above) else 1.0
 
 
 def review_to_reach(
@@ -821,13 +846,21 @@ def _components(result: Any, threshold: float) -> np.ndarray:
 
 
 def _stock(
-    frame: pd.DataFrame, person: np.ndarray, threshold: float, floor: float, given: np.ndarray
+    frame: pd.DataFrame,
+    person: np.ndarray,
+    threshold: float | None,
+    floor: float,
+    given: np.ndarray,
 ) -> dict:
     import logging
 
     import splink.comparison_library as cl
     from bench_linkage import train_stock
     from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
+    from kirok.linkage.defaults import SCALE_THRESHOLD
+
+    threshold = SCALE_THRESHOLD if threshold is None else threshold  # stock has no choice
 
     timings: dict[str, float] = {}
     cpu: dict[str, float] = {}
@@ -892,6 +925,7 @@ def _stock(
     right = np.asarray(arrays["unique_id_r"], dtype=np.int64)
     probability = np.asarray(arrays["match_probability"], dtype=np.float64)
     return {
+        "threshold": threshold,
         "timings": timings,
         "cpu": cpu,
         "pairs": pair_metrics(person, left, right, probability, threshold),
@@ -901,7 +935,7 @@ def _stock(
     }
 
 
-def _child(queue: Any, method: str, path: str, threshold: float, floor: float) -> None:
+def _child(queue: Any, method: str, path: str, threshold: float | None, floor: float) -> None:
     try:
         frame, person, _, given = load(Path(path))
         run = {"kirok": _kirok, "kirok-spark": _kirok_spark, "truth-m": _truth_m, "stock": _stock}[
@@ -915,7 +949,7 @@ def _child(queue: Any, method: str, path: str, threshold: float, floor: float) -
         raise
 
 
-def run_method(method: str, path: Path, threshold: float, floor: float) -> dict:
+def run_method(method: str, path: Path, threshold: float | None, floor: float) -> dict:
     """One method in a fresh process, so that its peak memory is its own."""
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
@@ -969,7 +1003,11 @@ def _report(method: str, r: dict) -> str:
         )
         + f"\n{method:<6} pairwise P/R by threshold: "
         + "  ".join(f"{t:.2f} {p:.4f}/{rc:.4f}" for t, p, rc in pm["by_threshold"])
-        + ("".join(_sweep_lines(method, r["sweep"])) if "sweep" in r else "")
+        + (
+            "".join(_sweep_lines(method, r["sweep"], r.get("own_threshold")))
+            if "sweep" in r
+            else ""
+        )
         + (
             f"\n{method:<6} true pairs by kind (share, clusters R): "
             + "; ".join(f"{k} {share:.3f}, {rec:.4f}" for k, (share, rec) in r["by_kind"].items())
@@ -1000,7 +1038,9 @@ def _report(method: str, r: dict) -> str:
     )
 
 
-def _sweep_lines(method: str, sweep: list[dict[str, float]]) -> list[str]:
+def _sweep_lines(
+    method: str, sweep: list[dict[str, float]], own: tuple[float, float] | None = None
+) -> list[str]:
     lines = [f"\n{method:<6} clusters by threshold:  t  precision  recall  F1  review band"]
     for row in sweep:
         lines.append(
@@ -1008,6 +1048,17 @@ def _sweep_lines(method: str, sweep: list[dict[str, float]]) -> list[str]:
             f"{row['recall']:.4f} {row['f1']:.4f} {int(row['review']):,}"
         )
     safe = lowest_safe(sweep, SAFE_PRECISION)
+    if own is not None:
+        row = next((r for r in sweep if r["threshold"] == own[0]), None)
+        lines.append(
+            f"\n{method:<6} threshold kirok chooses for this input: {own[0]:.2f} (the model "
+            f"expects {own[1]:.4f} of the pairs at or above it to be one person)"
+            + (
+                f"; clusters P / R there {row['precision']:.4f} / {row['recall']:.4f}"
+                if row
+                else ""
+            )
+        )
     lines.append(
         f"\n{method:<6} lowest threshold with cluster P>={SAFE_PRECISION}: "
         + ("none of the grid" if safe is None else f"{safe:.2f}")
@@ -1046,8 +1097,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--threshold",
         type=float,
-        default=SCALE_THRESHOLD,
-        help=f"for both methods; default: the scale path's ({SCALE_THRESHOLD})",
+        default=None,
+        help="for every method; default: the one kirok chooses for the input "
+        f"(kirok.linkage.scale.scale_threshold: {SCALE_THRESHOLD} or lower; stock Splink "
+        f"{SCALE_THRESHOLD})",
     )
     parser.add_argument("--review-floor", type=float, default=DEFAULT_REVIEW_FLOOR)
     parser.add_argument(
@@ -1063,7 +1116,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"scale: {len(frame):,} records of {len(np.unique(person)):,} people, {total:,} true "
         f"pairs (seed {args.seed}, names {args.names}, records {args.records}); threshold "
-        f"{args.threshold}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores",
+        f"{args.threshold or 'chosen by kirok'}; load average {os.getloadavg()[0]:.1f} on "
+        f"{os.cpu_count()} cores",
         flush=True,
     )
     written = dates_written(frame, person, given)
@@ -1111,7 +1165,7 @@ def main(argv: list[str] | None = None) -> int:
             ok &= abs(sum(share * rec for share, rec in kinds) - cm["recall"]) < 1e-9
         # the sweep clusters as the run did: at the run's threshold it finds the same clusters
         for row in r.get("sweep", ()):
-            if row["threshold"] == args.threshold:
+            if row["threshold"] == r["threshold"]:
                 ok &= (row["precision"], row["recall"]) == (cm["precision"], cm["recall"])
     print(f"load average at the end {os.getloadavg()[0]:.1f}", flush=True)
     if "kirok" in results:
@@ -1121,7 +1175,8 @@ def main(argv: list[str] | None = None) -> int:
         recall, precision = r["clusters"]["recall"], r["clusters"]["precision"]
         met = wall <= TARGET_SECONDS and recall >= TARGET_RECALL and precision >= TARGET_PRECISION
         print(
-            f"TARGET scale: {len(person):,} records, train + predict + cluster in {wall:.1f}s "
+            f"TARGET scale: {len(person):,} records, threshold {r['threshold']:.2f}, "
+            f"train + predict + cluster in {wall:.1f}s "
             f"wall ({cpu:.1f}s cpu; the keys {r['timings'].get('prepare', 0.0):.1f}s before), "
             f"cluster recall {recall:.4f} precision {precision:.4f} (target <= "
             f"{TARGET_SECONDS:.0f}s, recall >= {TARGET_RECALL} at precision >= "

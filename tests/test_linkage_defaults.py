@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -24,10 +25,13 @@ from kirok.linkage.defaults import (
     DEFAULT_REVIEW_FLOOR,
     DEFAULT_THRESHOLD,
     DEFAULT_VETO_BELOW,
+    EXPECTED_PRECISION,
+    SCALE_INPUT,
+    SCALE_LOWER_THRESHOLDS,
     SCALE_THRESHOLD,
 )
 from kirok.linkage.pipeline import link_records
-from kirok.linkage.scale import cluster_arrays, link_at_scale
+from kirok.linkage.scale import cluster_arrays, link_at_scale, scale_threshold
 
 
 def _generated(n: int, seed: int) -> pd.DataFrame:
@@ -87,15 +91,66 @@ def test_link_records_gives_a_large_input_the_scale_threshold(large: pd.DataFram
 
 
 @pytest.mark.slow
-def test_a_large_input_gets_the_scale_threshold_on_the_pipeline_too(large: pd.DataFrame) -> None:
-    """A given model runs the pipeline, not the scale path: the default follows the size."""
+def test_a_given_model_gets_the_threshold_of_the_inputs_size(large: pd.DataFrame) -> None:
+    """A given model runs the scale path from its size on, the pipeline below it."""
     trained = link_records(large, scale_input=2000)
     again = link_records(large, model=trained.model, scale_input=2000)
-    assert again.threshold == SCALE_THRESHOLD
+    assert again.threshold == SCALE_THRESHOLD and again.clusters == trained.clusters
     below = link_records(large, model=trained.model, scale_input=len(large) + 1)
     assert below.threshold == DEFAULT_THRESHOLD
     # the review band ends where the clusters were cut
     assert all(p.match_probability < SCALE_THRESHOLD for p in again.review)
+
+
+def test_the_scale_threshold_is_lowered_only_as_far_as_the_model_expects_precision() -> None:
+    # 1,000 pairs at 0.999, then lower ones: the mean of those at or above 0.6 is 0.992, of
+    # those at or above 0.5 0.920
+    sure = np.full(1000, 0.999)
+    lower = np.concatenate([sure, np.full(20, 0.65), np.full(200, 0.55)])
+    assert lower[lower >= 0.6].mean() >= EXPECTED_PRECISION > lower[lower >= 0.5].mean()
+    assert scale_threshold(lower) == 0.6
+    assert scale_threshold(sure) == min(SCALE_LOWER_THRESHOLDS)
+    assert scale_threshold(sure, review_floor=0.65) == 0.7  # never below the review floor
+    doubtful = np.concatenate([sure, np.full(100, 0.85)])  # 0.986 at 0.8, 0.986 below
+    assert scale_threshold(doubtful) == 0.5
+    unsure = np.concatenate([sure, np.full(400, 0.85)])  # 0.957 from 0.8 down
+    assert scale_threshold(unsure) == SCALE_THRESHOLD
+    assert scale_threshold(np.array([])) == SCALE_THRESHOLD
+    assert max(SCALE_LOWER_THRESHOLDS) < SCALE_THRESHOLD
+
+
+@pytest.mark.slow
+def test_records_with_full_dates_are_cut_lower_and_stay_precise() -> None:
+    bench = bench_module("bench_linkage_scale")
+    data = bench.generate(4000, seed=7, records="civil")
+    result = link_at_scale(data.frame)
+    expected = float(result.probability[result.probability >= result.threshold].mean())
+    assert result.threshold < SCALE_THRESHOLD and expected >= EXPECTED_PRECISION
+    at = {rid: i for i, rid in enumerate(result.ids)}
+
+    def found(clusters: dict[str, str]) -> dict[str, float]:
+        roots = np.array([at[clusters[rid]] for rid in result.ids])
+        return dict(bench.cluster_metrics(data.person, roots))
+
+    chosen = found(result.clusters)
+    default, _ = cluster_arrays(
+        result.ids, result.left, result.right, result.probability,
+        threshold=SCALE_THRESHOLD, review_floor=DEFAULT_REVIEW_FLOOR,
+        veto_below=DEFAULT_VETO_BELOW,
+    )  # fmt: skip
+    assert chosen["precision"] >= 0.98
+    assert chosen["recall"] > found(default.clusters)["recall"]
+
+
+def test_the_cli_says_where_the_threshold_came_from() -> None:
+    from kirok.cli.link import whose_threshold
+
+    assert whose_threshold(0.8, 0.8, 10**6) == "(given)"
+    assert whose_threshold(None, DEFAULT_THRESHOLD, 100) == "(the default)"
+    assert whose_threshold(None, SCALE_THRESHOLD, SCALE_INPUT) == (
+        "(the default for an input this large)"
+    )
+    assert "the model expects 98% or more" in whose_threshold(None, 0.6, SCALE_INPUT)
 
 
 def test_link_records_gives_a_small_input_the_pipelines_threshold() -> None:

@@ -15,7 +15,9 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from kirok.linkage.defaults import (
     DEFAULT_REVIEW_FLOOR,
     DEFAULT_THRESHOLD,
+    EXPECTED_PRECISION,
     SCALE_INPUT,
+    SCALE_LOWER_THRESHOLDS,
     SCALE_THRESHOLD,
 )
 
@@ -72,17 +74,24 @@ def _write_pairs(path: Path, result: Any, threshold: float) -> None:
 THRESHOLD_HELP = (
     f"Match probability at which records are linked. Default: {DEFAULT_THRESHOLD:.2f}, or "
     f"{SCALE_THRESHOLD:.2f} for an input of {SCALE_INPUT:,} records or more (any engine); each "
-    "was calibrated on benchmarks of its size."
+    "was calibrated on benchmarks of its size. A large input gets a lower one "
+    f"({min(SCALE_LOWER_THRESHOLDS):.2f}-{max(SCALE_LOWER_THRESHOLDS):.2f}) when the model "
+    f"expects {EXPECTED_PRECISION:.0%} or more of the pairs at or above it to be one person."
 )
 
 
-def whose_threshold(given: float | None, used: float) -> str:
-    """Where the threshold a run used came from."""
+def whose_threshold(given: float | None, used: float, records: int) -> str:
+    """Where the threshold a run of ``records`` records used came from."""
     if given is not None:
         return "(given)"
-    if used == SCALE_THRESHOLD != DEFAULT_THRESHOLD:
+    if records < SCALE_INPUT:
+        return "(the default)"
+    if used == SCALE_THRESHOLD:
         return "(the default for an input this large)"
-    return "(the default)"
+    return (
+        f"(chosen for this input: the model expects {EXPECTED_PRECISION:.0%} or more of the "
+        "pairs at or above it to be one person)"
+    )
 
 
 def dedupe(
@@ -193,7 +202,8 @@ def dedupe(
         f"{len(result.review)} pairs need review"
         + ("" if result.trained or model else " (small input: fixed priors, no training)")
     )
-    err.print(f"threshold {result.threshold:.2f} " + whose_threshold(threshold, result.threshold))
+    whose = whose_threshold(threshold, result.threshold, len(records))
+    err.print(f"threshold {result.threshold:.2f} {whose}")
     for a, b in result.clustering.conflicts:
         err.print(f"[yellow]conflict[/yellow]: {a} and {b} decided different but joined by 'same'")
 

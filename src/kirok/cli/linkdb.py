@@ -46,7 +46,7 @@ def run(
         f"[green]linked[/green] {result.n_records} records into {clusters} clusters; "
         f"{len(result.review)} pairs for review; {result.decisions_applied} decisions honoured "
         f"(run {result.id}); threshold {result.threshold:.2f} "
-        + whose_threshold(threshold, result.threshold)
+        + whose_threshold(threshold, result.threshold, result.n_records)
     )
 
 

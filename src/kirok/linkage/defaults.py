@@ -18,6 +18,13 @@ SCALE_INPUT = 50_000
 # / 0.983, at 0.90 0.989 / 0.989 / 0.991. Among a million people a name is shared by dozens,
 # and chains of near-certain links between namesakes grow clusters the pipeline's 0.70 allows.
 SCALE_THRESHOLD = 0.90
+# ... or lower, for an input whose own scored pairs allow it: the lowest of these at which the
+# model's probabilities put the share of one-person pairs among the pairs at or above it at
+# EXPECTED_PRECISION or more (the threshold Fellegi and Sunter set from the estimated rate of
+# false links). Testimonies never allow it (their probabilities understate the true share);
+# records with full dates do (docs/explanation/linkage.md, "At scale").
+SCALE_LOWER_THRESHOLDS = (0.5, 0.6, 0.7, 0.8)
+EXPECTED_PRECISION = 0.98
 DEFAULT_REVIEW_FLOOR = 0.30
 # A compared pair a trained model scores below this keeps its two records out of one cluster
 # (decisions.cluster); scored by the untrained priors, the review floor does

@@ -20,8 +20,9 @@ large:
    matter: edges at or above the review floor, and the pairs below it whose two records the
    threshold edges would put in one cluster (the veto pairs among them).
 5. The threshold is :data:`kirok.linkage.defaults.SCALE_THRESHOLD` unless one is given, chosen
-   by the pipeline's rule on the scale benchmark: at 400,000 records the pipeline's
-   :data:`~kirok.linkage.defaults.DEFAULT_THRESHOLD` let cluster precision fall to 0.971.
+   by the pipeline's rule on the scale benchmark (at 400,000 records the pipeline's
+   :data:`~kirok.linkage.defaults.DEFAULT_THRESHOLD` let cluster precision fall to 0.971), or
+   lower when the model's own probabilities allow it (:func:`scale_threshold`).
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ from kirok.linkage.defaults import (
     DEFAULT_REVIEW_FLOOR,
     DEFAULT_THRESHOLD,
     DEFAULT_VETO_BELOW,
+    EXPECTED_PRECISION,
+    SCALE_LOWER_THRESHOLDS,
     SCALE_THRESHOLD,
 )
 from kirok.linkage.engines import duckdb_connection, make_api, to_spark_frame
@@ -141,6 +144,21 @@ class ScaleResult:
 
 def _noop(_: str) -> None:
     return None
+
+
+def scale_threshold(probability: np.ndarray, review_floor: float = DEFAULT_REVIEW_FLOOR) -> float:
+    """The threshold a large input is cut at when none is given: the lowest of
+    :data:`~kirok.linkage.defaults.SCALE_LOWER_THRESHOLDS` (above the review floor) at which
+    the mean match probability of the pairs at or above it (the share of them the model expects
+    to be one person) is at least :data:`~kirok.linkage.defaults.EXPECTED_PRECISION`, else
+    ``SCALE_THRESHOLD``."""
+    for t in SCALE_LOWER_THRESHOLDS:
+        if t < review_floor:
+            continue
+        above = probability[probability >= t]
+        if len(above) and float(above.mean()) >= EXPECTED_PRECISION:
+            return t
+    return SCALE_THRESHOLD
 
 
 # Comparisons whose m probabilities keep their priors at scale (see scale_settings).
@@ -564,8 +582,10 @@ def link_at_scale(
 ) -> ScaleResult:
     """Deduplicate a large set of records (see the module docstring) on DuckDB.
 
-    ``threshold`` is :data:`kirok.linkage.defaults.SCALE_THRESHOLD` unless given: the lowest
-    threshold at which clusters stayed at least 98% precise on the scale benchmark
+    ``threshold`` is chosen by :func:`scale_threshold` unless given:
+    :data:`kirok.linkage.defaults.SCALE_THRESHOLD`, the lowest threshold at which clusters
+    stayed at least 98% precise on every profile of the scale benchmark, or a lower one when
+    the model expects at least 98% of the pairs at or above it to be one person
     (docs/explanation/linkage.md, "Choosing the threshold").
     ``strict_lambda`` re-estimates the probability that two records match (λ) from pairs that
     agree on the name *and the full date of birth* (see :data:`STRICT_LAMBDA_RULE`).
@@ -587,7 +607,6 @@ def link_at_scale(
     """
     from splink import DuckDBAPI, Linker
 
-    cut = SCALE_THRESHOLD if threshold is None else threshold
     timings: dict[str, float] = {}
     cpu: dict[str, float] = {}
     clock = [time.perf_counter(), time.process_time()]
@@ -629,6 +648,7 @@ def link_at_scale(
     progress("scoring candidate pairs")
     predictions = linker.inference.predict(warning_mode="never")
     left, right, probability = _pair_arrays(api, engine, predictions)
+    cut = scale_threshold(probability, review_floor) if threshold is None else threshold
     lap("predict")
 
     progress("clustering")
