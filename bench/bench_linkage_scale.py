@@ -70,7 +70,13 @@ part or the date left out: at a million people it shares what it has with namesa
 default thresholds are chosen from (0.5 … 0.99), as ``link_at_scale`` would (chain veto
 included), with the size of the review band below each; the lowest threshold whose cluster
 precision is at least 0.98 is printed. ``kirok.linkage.defaults.SCALE_THRESHOLD`` is the lowest
-that stays there at every size measured (docs/explanation/linkage.md).
+that stays there at every size measured (docs/explanation/linkage.md). Unless ``--threshold``
+is given, kirok runs as a user's would, with the threshold it chooses for the input
+(``kirok.linkage.scale.scale_threshold``: lower than ``SCALE_THRESHOLD`` where the model expects
+98% of the pairs at or above it to be one person); the run prints that choice, the model's
+*calibration* (by band of probability, the mean probability against the share of pairs that
+are one person), the cluster recall by kind of true pair, and how much of the review queue a
+reviewer who is never wrong would decide before cluster recall reaches 0.95.
 """
 
 from __future__ import annotations
@@ -83,6 +89,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -561,34 +568,23 @@ def _kirok(
     threshold: float | None,
     floor: float,
     given: np.ndarray,
+    engine: str = "duckdb",
 ) -> dict:
-    from kirok.linkage.scale import link_at_scale
-
-    result = link_at_scale(
-        frame, threshold=threshold, review_floor=floor, memory_limit=os.environ.get(MEMORY_ENV)
-    )
-    return _figures(result, person, floor, full_dates(frame), given)
-
-
-def _kirok_spark(
-    frame: pd.DataFrame,
-    person: np.ndarray,
-    threshold: float | None,
-    floor: float,
-    given: np.ndarray,
-) -> dict:
-    """kirok's scale path trained and run on Spark (``local[*]``): the same settings and
-    training as on DuckDB; the scored pairs come back as arrays and are clustered here."""
+    """kirok's scale path; with ``engine="spark"`` trained and run on Spark (``local[*]``):
+    the same settings and training as on DuckDB, the scored pairs back as arrays and clustered
+    here."""
     from kirok.linkage.engines import spark_session
     from kirok.linkage.scale import link_at_scale
 
-    spark = spark_session("local[*]")
+    spark = spark_session("local[*]") if engine == "spark" else None
     try:
         result = link_at_scale(
-            frame, threshold=threshold, review_floor=floor, engine="spark", spark=spark
-        )
+            frame, threshold=threshold, review_floor=floor,
+            memory_limit=os.environ.get(MEMORY_ENV), engine=engine, spark=spark,
+        )  # fmt: skip
     finally:
-        spark.stop()
+        if spark is not None:
+            spark.stop()
     return _figures(result, person, floor, full_dates(frame), given)
 
 
@@ -938,9 +934,12 @@ def _stock(
 def _child(queue: Any, method: str, path: str, threshold: float | None, floor: float) -> None:
     try:
         frame, person, _, given = load(Path(path))
-        run = {"kirok": _kirok, "kirok-spark": _kirok_spark, "truth-m": _truth_m, "stock": _stock}[
-            method
-        ]
+        run = {
+            "kirok": _kirok,
+            "kirok-spark": partial(_kirok, engine="spark"),
+            "truth-m": _truth_m,
+            "stock": _stock,
+        }[method]
         result = run(frame, person, threshold, floor, given)
         result.setdefault("peak_rss", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
         queue.put(result)
