@@ -466,9 +466,10 @@ def link_records(
     ``unscored`` are ids of records the model must not compare (a witness known only by a
     pseudonym): each gets a cluster of its own, joined to another only by a person's "same"
     (below the scale threshold; at scale it stays alone).
-    ``threshold`` is the calibrated default for the input's size unless given:
-    ``SCALE_THRESHOLD`` from ``scale_input`` records on, on any engine and with any model,
-    ``DEFAULT_THRESHOLD`` below (``kirok.linkage.defaults``).
+    ``threshold`` is the calibrated default for the input's size unless given: from
+    ``scale_input`` records on ``SCALE_THRESHOLD``, lowered on the scale path where the model
+    expects the pairs it links to be precise enough (:func:`kirok.linkage.scale.scale_threshold`),
+    and ``DEFAULT_THRESHOLD`` below (``kirok.linkage.defaults``).
     """
     # the scale path trains a model, or runs a given one as it is; it has no extra columns
     trains_here = model is None and train is not False
