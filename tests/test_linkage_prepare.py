@@ -111,7 +111,7 @@ def test_transposed_syllables_meet_the_other_record_key() -> None:
 
 @pytest.mark.parametrize(
     ("written", "other_way"),
-    [("련하", "하련"), ("리수", "수리"), ("녀순", "순녀"), ("룡철", "철룡")],
+    [("련하", "하련"), ("리수", "수리"), ("례숙", "숙례"), ("림하", "하림")],
 )
 def test_a_hangul_name_read_the_other_way_keeps_the_sound_that_was_not_first(
     written: str, other_way: str
