@@ -805,9 +805,9 @@ def review_to_reach(
     strong = p >= result.threshold
     band = np.flatnonzero((p >= floor) & ~strong)
     band = band[np.argsort(-p[band], kind="stable")]
-    true_in_band = band[person[result.left[band]] == person[result.right[band]]]
-    # position in the queue of each true pair (a "different" decision adds no link)
-    position = np.flatnonzero(person[result.left[band]] == person[result.right[band]])
+    same = person[result.left[band]] == person[result.right[band]]
+    true_in_band = band[same]  # a "different" decision adds no link
+    position = np.flatnonzero(same)  # each true pair's place in the queue
     n = len(result.ids)
 
     def recall_after(k: int) -> float:

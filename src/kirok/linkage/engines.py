@@ -82,7 +82,7 @@ def to_spark_frame(spark: Any, frame: pd.DataFrame) -> Any:
     from pyspark.sql import types as T
 
     fields = []
-    whole: set[str] = {"birth_year"}  # integer columns (record numbers on the scale path)
+    whole: set[str] = set()  # integer columns (birth_year; record numbers on the scale path)
     for name in frame.columns:
         if name in ("name_keys", "name_prefixes", "given_keys"):
             kind: Any = T.ArrayType(T.StringType())

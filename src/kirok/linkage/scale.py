@@ -336,10 +336,11 @@ def _train_at_scale(linker: Any, n: int) -> None:
 
     linker.training.estimate_u_using_random_sampling(max_pairs=_sampled_pairs(n), seed=42)
     for columns in SCALE_EM_SESSIONS:
-        if not run_em_session(linker, block_on(*columns), max_pairs=float(SCALE_EM_MAX_PAIRS)):
-            fallback = SCALE_EM_FALLBACK.get(columns)
-            if fallback:
-                run_em_session(linker, block_on(*fallback), max_pairs=float(SCALE_EM_MAX_PAIRS))
+        for rule in (columns, SCALE_EM_FALLBACK.get(columns)):
+            if rule and run_em_session(
+                linker, block_on(*rule), max_pairs=float(SCALE_EM_MAX_PAIRS)
+            ):
+                break
 
 
 def _estimate_lambda_strictly(linker: Any, prepared: pd.DataFrame) -> None:
@@ -580,7 +581,7 @@ def link_at_scale(
     spark: Any | None = None,
     progress: Progress = _noop,
 ) -> ScaleResult:
-    """Deduplicate a large set of records (see the module docstring) on DuckDB.
+    """Deduplicate a large set of records (see the module docstring) on DuckDB or Spark.
 
     ``threshold`` is chosen by :func:`scale_threshold` unless given:
     :data:`kirok.linkage.defaults.SCALE_THRESHOLD`, the lowest threshold at which clusters
